@@ -1,0 +1,8 @@
+// Package actions owns what Tripline sends: endpoints and their secrets,
+// deliveries and their attempts, Standard Webhooks signing, the guarded HTTP
+// sender, the retry policy and the Worker that drains the delivery queue.
+//
+// The deliveries table is the queue: the Worker claims due deliveries through
+// the Queue interface declared here (the store implements it), sends them, and
+// records each outcome.
+package actions

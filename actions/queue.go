@@ -1,0 +1,68 @@
+package actions
+
+import (
+	"context"
+	"time"
+)
+
+// Queue is what the Worker needs from storage. The deliveries table is the queue;
+// store implements it for SQLite and Postgres.
+type Queue interface {
+	// DeliveryClaimDue marks up to Limit due deliveries as sending, owned by Owner
+	// until LeaseUntil, and returns them with their message and endpoint. Due means:
+	// status pending or failed with next_attempt_at <= Now and an enabled endpoint,
+	// or status sending whose lease ran out before Now (its worker died). A due
+	// delivery whose endpoint is disabled is set to paused instead of claimed.
+	// Deliveries are claimed oldest next_attempt_at first. On Postgres concurrent
+	// callers never claim the same row (FOR UPDATE SKIP LOCKED).
+	DeliveryClaimDue(ctx context.Context, params DeliveryClaimDueParams) ([]Claimed, error)
+
+	// DeliveryRecordOutcomes stores the outcome of attempts in one transaction:
+	// each attempt row is inserted and its delivery updated, but only while the
+	// delivery is still claimed by Owner (a delivery whose lease was taken over
+	// is left to its new owner; its attempt is still recorded).
+	DeliveryRecordOutcomes(ctx context.Context, params DeliveryRecordOutcomesParams) error
+
+	// DeliveryReleaseClaims gives back deliveries claimed by Owner that were not
+	// attempted (shutdown): they become due again at once, with their previous
+	// status (pending or failed) and attempt count.
+	DeliveryReleaseClaims(ctx context.Context, params DeliveryReleaseClaimsParams) error
+}
+
+// DeliveryClaimDueParams are the parameters of Queue.DeliveryClaimDue.
+type DeliveryClaimDueParams struct {
+	Owner      string // the claiming worker's unique id
+	Now        time.Time
+	LeaseUntil time.Time
+	Limit      int
+}
+
+// Claimed is a claimed delivery with what is needed to send it.
+type Claimed struct {
+	Delivery Delivery // Status is the status it had before the claim (pending or failed)
+	Message  Message
+	Endpoint Endpoint // with Secret decrypted
+}
+
+// Outcome is the result of one attempt at one claimed delivery.
+type Outcome struct {
+	Attempt        Attempt
+	Status         Status     // succeeded, failed or dead
+	AttemptCount   int        // including this attempt
+	NextAttemptAt  *time.Time // when failed
+	LastStatusCode int
+	LastError      string
+	DeliveredAt    *time.Time // when succeeded
+}
+
+// DeliveryRecordOutcomesParams are the parameters of Queue.DeliveryRecordOutcomes.
+type DeliveryRecordOutcomesParams struct {
+	Owner    string
+	Outcomes []Outcome
+}
+
+// DeliveryReleaseClaimsParams are the parameters of Queue.DeliveryReleaseClaims.
+type DeliveryReleaseClaimsParams struct {
+	Owner string
+	IDs   []string // the deliveries to give back; nil means all claimed by Owner
+}

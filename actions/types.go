@@ -1,0 +1,85 @@
+package actions
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Endpoint is a destination URL with its signing secret, headers, retry policy
+// and health (SPEC section 9).
+type Endpoint struct {
+	ID                 string
+	WorkspaceID        string
+	Name               string
+	URL                string
+	Description        string
+	Enabled            bool
+	DisabledReason     string
+	Secret             string // "whsec_" + base64 key; plaintext only in memory, encrypted at rest
+	Headers            map[string]string
+	TimeoutSeconds     int   // 0 means DefaultTimeout
+	RetrySchedule      []int // seconds between attempts; nil means DefaultRetrySchedule
+	RateLimitPerSecond int   // 0 means unlimited
+	MaxInFlight        int   // 0 means unlimited
+	LegacySignature    bool  // also send X-Tripline-Signature: sha256=<hex>
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// Status is where a delivery stands (SPEC section 8).
+type Status string
+
+// The delivery statuses.
+const (
+	StatusPending   Status = "pending"   // waiting for its first attempt
+	StatusSending   Status = "sending"   // claimed by a worker, attempt in flight
+	StatusSucceeded Status = "succeeded" // a 2xx arrived
+	StatusFailed    Status = "failed"    // the last attempt failed; a retry is scheduled
+	StatusDead      Status = "dead"      // every attempt of the schedule failed
+	StatusPaused    Status = "paused"    // its endpoint is disabled; sent when it is enabled again
+	StatusDiscarded Status = "discarded" // the user gave it up
+)
+
+// Delivery is one payload for one endpoint. Its ID ("msg_…") is the webhook-id
+// header, stable across retries and redeliveries.
+type Delivery struct {
+	ID             string
+	WorkspaceID    string
+	EndpointID     string
+	RuleID         string
+	TriggerEventID string
+	Event          string // the trigger type
+	ContactID      string
+	Status         Status
+	AttemptCount   int
+	NextAttemptAt  *time.Time
+	LastStatusCode int
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+// Message is what a delivery sends: written once when the delivery is created
+// and never rewritten by status updates.
+type Message struct {
+	Payload json.RawMessage   // the request body, exactly as signed
+	Headers map[string]string // the rule's extra headers, already rendered
+}
+
+// NewDelivery is a delivery to create, with its message.
+type NewDelivery struct {
+	Delivery Delivery
+	Message  Message
+}
+
+// Attempt is one try at sending a delivery.
+type Attempt struct {
+	ID              string
+	DeliveryID      string
+	At              time.Time
+	DurationMS      int64
+	StatusCode      int // 0 when no response arrived
+	ResponseHeaders map[string]string
+	ResponseBody    string // the first MaxResponseBody bytes, after decompression
+	Error           string // network error, timeout, or why the status is a failure
+}

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Workspace is the tenant: every object belongs to exactly one.
+type Workspace struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// APIKey authenticates requests for one workspace. Only a hash of the key is stored.
+type APIKey struct {
+	ID          string
+	WorkspaceID string
+	Hash        string // hex SHA-256 of the key
+	Prefix      string // the first characters of the key, to tell keys apart
+	CreatedAt   time.Time
+}
+
+// Folder groups rules under one enabled toggle.
+type Folder struct {
+	ID          string    `json:"id"`
+	WorkspaceID string    `json:"-"`
+	Name        string    `json:"name"`
+	Enabled     bool      `json:"enabled"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Trigger is a rule's "when this happens": a trigger type and its parameters.
+// Only the parameters of the type's catalogue entry may be set.
+type Trigger struct {
+	Type     string `json:"type"`
+	Tag      string `json:"tag,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Info     string `json:"info,omitempty"`
+	Sequence string `json:"sequence,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	Author   string `json:"author,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+// Action is what a rule does when it fires. The one type is "webhook".
+type Action struct {
+	Type       string            `json:"type"`
+	EndpointID string            `json:"endpoint_id"`
+	Body       json.RawMessage   `json:"body,omitempty"`    // a payload template; absent means the default payload
+	Headers    map[string]string `json:"headers,omitempty"` // extra request headers; values may hold placeholders
+}
+
+// Frequency limits how often a rule fires for one contact.
+type Frequency struct {
+	OncePerContact  bool `json:"once_per_contact"`
+	CooldownSeconds int  `json:"cooldown_seconds"`
+}
+
+// Rule is a trigger, an optional condition and actions (SPEC section 6).
+type Rule struct {
+	ID          string    `json:"id"`
+	WorkspaceID string    `json:"-"`
+	FolderID    string    `json:"folder_id"` // "" when outside any folder
+	Name        string    `json:"name"`
+	Enabled     bool      `json:"enabled"`
+	Trigger     Trigger   `json:"trigger"`
+	Condition   string    `json:"condition"`
+	Actions     []Action  `json:"actions"`
+	Frequency   Frequency `json:"frequency"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}

@@ -1,0 +1,49 @@
+// Package tripline holds what every part of Tripline shares: the kinds of error
+// that callers branch on. The domain lives in triggers, engine and actions;
+// storage in store; HTTP in api; wiring in cmd/tripline.
+package tripline
+
+import "errors"
+
+// Errors that callers branch on. Storage translates its drivers' errors into
+// these at its edge; the API maps them to HTTP statuses in one place.
+var (
+	// ErrNotFound: no such object in this workspace.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change contradicts what is stored (a duplicate key, an
+	// object still in use).
+	ErrConflict = errors.New("conflict")
+)
+
+// ValidationError is bad input, field by field. The API answers it with a 400
+// whose errors[] lists Fields.
+type ValidationError struct {
+	Detail string
+	Fields []FieldError
+}
+
+// FieldError is one problem with one input field. Field is a JSON path such as
+// "events[3].tag" or "actions[0].endpoint_id"; Line and Column (1-based) point
+// into an expression when the problem is in one.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Detail
+	}
+	msg := e.Fields[0].Field + ": " + e.Fields[0].Message
+	if e.Detail != "" {
+		msg = e.Detail + ": " + msg
+	}
+	return msg
+}
+
+// Invalid returns a ValidationError for one field.
+func Invalid(field, message string) *ValidationError {
+	return &ValidationError{Detail: "invalid input", Fields: []FieldError{{Field: field, Message: message}}}
+}

@@ -14,7 +14,7 @@ type Spec struct {
 	Type        string   `json:"type"`
 	Description string   `json:"description"`
 	Params      []Param  `json:"params"`
-	MatchParam  string   `json:"-"` // the parameter used to index rules; "" when none
+	MatchParam  string   `json:"-"`      // the parameter used to index rules; "" when none
 	Fields      []string `json:"fields"` // the JSON names of Fields this type carries
 }
 
@@ -60,11 +60,13 @@ var catalogue = []Spec{
 	{Type: TriggerContactReferredExistingContact, Description: "The contact referred a contact Tripline already knew.",
 		Fields: []string{"referred_contact_id", "ref_name", "reflink_id"}},
 	{Type: TriggerMessageCreated, Description: "A message is written in a conversation.",
-		Params:     []Param{{Name: "author", Description: "who wrote it", Enum: []string{"visitor", "agent", "ai", "trigger"}}},
+		Params:     []Param{{Name: "author", Description: "who wrote it", Enum: authors}},
 		MatchParam: "author", Fields: []string{"conversation_id", "message"}},
 	{Type: TriggerChatRated, Description: "The contact rates a chat.", Fields: []string{"conversation_id", "rating", "comment"}},
 	{Type: TriggerCustom, Description: "The platform reports a custom event.",
 		Params: []Param{{Name: "name", Description: "the custom event's name"}}, MatchParam: "name", Fields: []string{"name", "data"}},
+	{Type: TriggerEndpointDisabled, Description: "Tripline disabled an endpoint after repeated failures.",
+		Fields: []string{"endpoint_id", "disabled_reason"}},
 }
 
 var catalogueByType = func() map[string]*Spec {

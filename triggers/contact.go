@@ -2,14 +2,24 @@ package triggers
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
 	"time"
+)
+
+// Conversation statuses and handlers.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+	HandlerBot   = "bot"
+	HandlerHuman = "human"
 )
 
 // Conversation is the state of a contact's current conversation.
 type Conversation struct {
 	ID       string `json:"id" expr:"id"`
-	Status   string `json:"status" expr:"status"`     // "open" or "closed"
-	Handler  string `json:"handler" expr:"handler"`   // "bot" or "human"
+	Status   string `json:"status" expr:"status"`     // StatusOpen or StatusClosed
+	Handler  string `json:"handler" expr:"handler"`   // HandlerBot or HandlerHuman
 	Assignee string `json:"assignee" expr:"assignee"` // "" when unassigned; JSON null
 	FollowUp bool   `json:"follow_up" expr:"follow_up"`
 	Archived bool   `json:"archived" expr:"archived"`
@@ -96,6 +106,105 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 		c.ReferredBy = *v.ReferredBy
 	}
 	return nil
+}
+
+// Clone returns a deep copy of c (nil for nil): its tags, sequences, custom
+// field values and conversation share nothing with c. Nil collections come back
+// empty, so a clone keeps the "never nil" promises of Contact.
+func (c *Contact) Clone() *Contact {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	cp.Tags = append(make([]string, 0, len(c.Tags)), c.Tags...)
+	cp.Sequences = append(make([]string, 0, len(c.Sequences)), c.Sequences...)
+	cp.CustomFields = make(map[string]any, len(c.CustomFields))
+	for k, v := range c.CustomFields {
+		cp.CustomFields[k] = cloneJSON(v)
+	}
+	if c.Conversation != nil {
+		cv := *c.Conversation
+		cp.Conversation = &cv
+	}
+	return &cp
+}
+
+// sameState reports whether a and b hold the same state, updated_at aside.
+func sameState(a, b *Contact) bool {
+	for _, f := range contactStrings {
+		if *f.field(a) != *f.field(b) {
+			return false
+		}
+	}
+	return a.ID == b.ID && a.Subscribed == b.Subscribed && a.ReferredBy == b.ReferredBy &&
+		a.CreatedAt.Equal(b.CreatedAt) &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Sequences, b.Sequences) &&
+		(a.Conversation == nil) == (b.Conversation == nil) &&
+		(a.Conversation == nil || *a.Conversation == *b.Conversation) &&
+		jsonEqual(a.CustomFields, b.CustomFields)
+}
+
+// cloneJSON deep-copies a decoded JSON value.
+func cloneJSON(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = cloneJSON(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, x := range v {
+			s[i] = cloneJSON(x)
+		}
+		return s
+	}
+	return v
+}
+
+// jsonEqual reports whether two JSON values are equal: objects key by key,
+// arrays element by element, numbers by value whatever their Go type (1 and
+// 1.0 are equal).
+func jsonEqual(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, x := range a {
+			if y, ok := b[k]; !ok || !jsonEqual(x, y) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		return ok && slices.EqualFunc(a, b, jsonEqual)
+	}
+	if x, ok := jsonNumber(a); ok {
+		y, ok := jsonNumber(b)
+		return ok && x == y
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func jsonNumber(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }
 
 func nullable(s string) *string {

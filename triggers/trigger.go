@@ -1,6 +1,11 @@
 package triggers
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
 	"time"
 )
 
@@ -87,4 +92,173 @@ type TriggerEvent struct {
 	Contact   Contact  // state after the change
 	Previous  *Contact // state before; nil for a contact's first appearance
 	Fields    Fields
+}
+
+// TimestampFormat is how trigger event timestamps are written: RFC 3339 in
+// UTC with milliseconds, such as 2026-11-22T10:00:00.000Z.
+const TimestampFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// MatchValues returns the values a rule's trigger parameter (the catalogue
+// entry's MatchParam) is compared with, or nil when the type has none:
+// tag → the tag; field → the custom field's name; info → those of name,
+// email and phone that changed (first and last name count as name);
+// sequence → the sequence's id and name; assignee → assigned_to;
+// author → the message's author; name → the custom event's name.
+func (te TriggerEvent) MatchValues() []string {
+	spec, _ := Lookup(te.Type)
+	f := te.Fields
+	switch spec.MatchParam {
+	case "tag":
+		return present(f.Tag)
+	case "field":
+		if f.CustomField != nil {
+			return present(f.CustomField.Name)
+		}
+	case "info":
+		var out []string
+		for _, s := range contactStrings {
+			if s.info != "" && slices.Contains(f.Changed, s.key) && !slices.Contains(out, s.info) {
+				out = append(out, s.info)
+			}
+		}
+		return out
+	case "sequence":
+		return present(f.SequenceID, f.SequenceName)
+	case "assignee":
+		return present(f.AssignedTo)
+	case "author":
+		if f.Message != nil {
+			return present(f.Message.Author)
+		}
+	case "name":
+		return present(f.Name)
+	}
+	return nil
+}
+
+// present returns the non-empty values, or nil.
+func present(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// fieldIndex maps the JSON names of Fields to their struct field index.
+var fieldIndex = func() map[string]int {
+	t := reflect.TypeFor[Fields]()
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		m[t.Field(i).Tag.Get("json")] = i
+	}
+	return m
+}()
+
+// FieldsMap returns the trigger type's own fields as they appear, flat, in
+// payloads: exactly the names of its catalogue entry's Fields, zero values
+// included. custom_field and message are maps; absent lists and objects are
+// empty rather than nil.
+func (te TriggerEvent) FieldsMap() map[string]any {
+	spec, _ := Lookup(te.Type)
+	v := reflect.ValueOf(te.Fields)
+	m := make(map[string]any, len(spec.Fields))
+	for _, name := range spec.Fields {
+		switch x := v.Field(fieldIndex[name]).Interface().(type) {
+		case *CustomFieldChange:
+			m[name] = nil
+			if x != nil {
+				m[name] = map[string]any{"name": x.Name, "old_value": x.OldValue, "new_value": x.NewValue}
+			}
+		case *Message:
+			m[name] = nil
+			if x != nil {
+				m[name] = map[string]any{"id": x.ID, "author": x.Author, "text": x.Text}
+			}
+		case []string:
+			m[name] = orEmpty(x)
+		case []map[string]any:
+			m[name] = orEmpty(x)
+		case map[string]any:
+			if x == nil {
+				x = map[string]any{}
+			}
+			m[name] = x
+		default:
+			m[name] = x
+		}
+	}
+	return m
+}
+
+// MarshalJSON writes a trigger event as stored and sampled: id, type,
+// timestamp (TimestampFormat), contact_id, contact (null when the event is not
+// about a contact), previous (null on a first appearance), then the fields of
+// FieldsMap, flat, in catalogue order.
+func (te TriggerEvent) MarshalJSON() ([]byte, error) {
+	var contact, previous any
+	if te.ContactID != "" {
+		contact = te.Contact
+	}
+	if te.Previous != nil {
+		previous = te.Previous
+	}
+	spec, _ := Lookup(te.Type)
+	fields := te.FieldsMap()
+	keys := append([]string{"id", "type", "timestamp", "contact_id", "contact", "previous"}, spec.Fields...)
+	values := map[string]any{
+		"id": te.ID, "type": te.Type, "timestamp": te.Timestamp.UTC().Format(TimestampFormat),
+		"contact_id": te.ContactID, "contact": contact, "previous": previous,
+	}
+	buf := bytes.NewBufferString("{")
+	for i, k := range keys {
+		v, ok := values[k]
+		if !ok {
+			v = fields[k]
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("marshal trigger event %s: %w", k, err)
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`"` + k + `":`)
+		buf.Write(b)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+func orEmpty[S ~[]E, E any](s S) S {
+	if s == nil {
+		return S{}
+	}
+	return s
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (te *TriggerEvent) UnmarshalJSON(b []byte) error {
+	var head struct {
+		ID        string    `json:"id"`
+		Type      string    `json:"type"`
+		Timestamp time.Time `json:"timestamp"`
+		ContactID string    `json:"contact_id"`
+		Contact   *Contact  `json:"contact"`
+		Previous  *Contact  `json:"previous"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return err
+	}
+	var f Fields
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*te = TriggerEvent{ID: head.ID, Type: head.Type, Timestamp: head.Timestamp, ContactID: head.ContactID, Previous: head.Previous, Fields: f}
+	if head.Contact != nil {
+		te.Contact = *head.Contact
+	}
+	return nil
 }

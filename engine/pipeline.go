@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/triggers"
+)
+
+// PipelineConfig configures a Pipeline.
+type PipelineConfig struct {
+	// Store is where ingest transactions run. Required.
+	Store Store
+	// Logger receives rule evaluation errors. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// OnCommit is called after a transaction that created deliveries commits,
+	// to wake the delivery worker. Optional.
+	OnCommit func()
+	// MaxConflictRetries is how often an ingest transaction that lost a race
+	// with a concurrent one is run again. Default: 5.
+	MaxConflictRetries int
+}
+
+func (c *PipelineConfig) fill() error {
+	if c.Store == nil {
+		return errors.New("engine: PipelineConfig.Store is required")
+	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.OnCommit == nil {
+		c.OnCommit = func() {}
+	}
+	c.MaxConflictRetries = cmp.Or(c.MaxConflictRetries, 5)
+	return nil
+}
+
+// Pipeline ingests inbound events: in one transaction it applies them to the
+// contacts, derives trigger events, matches rules and creates deliveries.
+type Pipeline struct {
+	cfg PipelineConfig
+
+	mu      sync.Mutex
+	indexes map[string]*index // by workspace id
+}
+
+// NewPipeline returns a Pipeline.
+func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	return &Pipeline{cfg: cfg, indexes: map[string]*index{}}, nil
+}
+
+// IngestResult is what one ingest call did.
+type IngestResult struct {
+	Accepted        int      // events applied
+	Duplicates      int      // events whose id was seen before; they fired nothing
+	TriggerEventIDs []string // the trigger events derived, in order
+	Deliveries      int      // deliveries created
+}
+
+// Ingest applies events of one workspace in order, each seeing the state the
+// previous one left, and returns after the contact changes, trigger events and
+// deliveries are committed together. Events must have been validated.
+func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []triggers.Event) (IngestResult, error) {
+	var res IngestResult
+	var err error
+	for try := 0; ; try++ {
+		err = p.cfg.Store.IngestInTx(ctx, func(tx IngestTx) error {
+			var err error
+			res, err = p.ingest(ctx, tx, workspaceID, events)
+			return err
+		})
+		if !errors.Is(err, tripline.ErrConflict) || try >= p.cfg.MaxConflictRetries || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("ingest: %w", err)
+	}
+	if res.Deliveries > 0 {
+		p.cfg.OnCommit()
+	}
+	return res, nil
+}
+
+func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event) (IngestResult, error) {
+	var res IngestResult
+	now := p.cfg.Now().UTC()
+
+	ix, err := p.index(ctx, tx, ws)
+	if err != nil {
+		return res, err
+	}
+
+	// Idempotency: an event whose id was seen before, in an earlier call or
+	// earlier in this one, is a duplicate.
+	var keys []string
+	seen := map[string]bool{}
+	dup := make([]bool, len(events))
+	for i, ev := range events {
+		if ev.ID == "" {
+			continue
+		}
+		if seen[ev.ID] {
+			dup[i] = true
+			continue
+		}
+		seen[ev.ID] = true
+		keys = append(keys, ev.ID)
+	}
+	if len(keys) > 0 {
+		existing, err := tx.EventKeyInsertMany(ctx, EventKeyInsertManyParams{WorkspaceID: ws, Keys: keys, Now: now})
+		if err != nil {
+			return res, err
+		}
+		for i, ev := range events {
+			if existing[ev.ID] {
+				dup[i] = true
+			}
+		}
+	}
+
+	// Load every contact the events touch, once.
+	var ids []string
+	idSeen := map[string]bool{}
+	for i, ev := range events {
+		if dup[i] {
+			continue
+		}
+		for _, cid := range []string{ev.ContactID, ev.ReferredContactID} {
+			if cid != "" && !idSeen[cid] {
+				idSeen[cid] = true
+				ids = append(ids, cid)
+			}
+		}
+	}
+	contacts, err := tx.ContactGetMany(ctx, ContactGetManyParams{WorkspaceID: ws, IDs: ids})
+	if err != nil {
+		return res, err
+	}
+	if contacts == nil {
+		contacts = map[string]*triggers.Contact{}
+	}
+	loaded := make(map[string]*triggers.Contact, len(contacts))
+	for k, v := range contacts {
+		loaded[k] = v
+	}
+
+	var tes []triggers.TriggerEvent
+	for i, ev := range events {
+		if dup[i] {
+			res.Duplicates++
+			continue
+		}
+		out, err := triggers.Apply(contacts, ev, now)
+		if err != nil {
+			return res, tripline.Invalid(fmt.Sprintf("events[%d]", i), err.Error())
+		}
+		tes = append(tes, out...)
+		res.Accepted++
+	}
+
+	deliveries, err := p.match(ctx, tx, ws, ix, tes, now)
+	if err != nil {
+		return res, err
+	}
+
+	var changed []*triggers.Contact
+	for _, cid := range ids {
+		if c, ok := contacts[cid]; ok && c != loaded[cid] {
+			changed = append(changed, c)
+		}
+	}
+	if len(changed) > 0 {
+		if err := tx.ContactUpsertMany(ctx, ContactUpsertManyParams{WorkspaceID: ws, Contacts: changed}); err != nil {
+			return res, err
+		}
+	}
+	if len(tes) > 0 {
+		if err := tx.TriggerEventInsertMany(ctx, TriggerEventInsertManyParams{WorkspaceID: ws, Events: tes}); err != nil {
+			return res, err
+		}
+	}
+	if len(deliveries) > 0 {
+		if err := tx.DeliveryInsertMany(ctx, deliveries); err != nil {
+			return res, err
+		}
+	}
+	for _, te := range tes {
+		res.TriggerEventIDs = append(res.TriggerEventIDs, te.ID)
+	}
+	res.Deliveries = len(deliveries)
+	return res, nil
+}
+
+// match finds the rules each trigger event fires and renders their deliveries.
+func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) ([]actions.NewDelivery, error) {
+	var out []actions.NewDelivery
+	var endpointIDs []string
+	for i := range tes {
+		te := &tes[i]
+		for _, cr := range ix.candidates(te) {
+			env := NewEnv(*te, &cr.Rule, now)
+			ok, err := cr.match(env)
+			if err != nil {
+				p.cfg.Logger.WarnContext(ctx, "condition failed to evaluate; the rule does not match",
+					"workspace_id", ws, "rule_id", cr.ID, "trigger_event_id", te.ID, "error", err)
+				continue
+			}
+			if !ok {
+				continue
+			}
+			if fired, err := p.claimFrequency(ctx, tx, ws, cr, te.ContactID, now); err != nil || !fired {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			for _, ca := range cr.actions {
+				body, headers, err := ca.render(ws, env, te)
+				if err != nil {
+					p.cfg.Logger.WarnContext(ctx, "payload template failed to render; nothing is sent for this action",
+						"workspace_id", ws, "rule_id", cr.ID, "trigger_event_id", te.ID, "endpoint_id", ca.endpointID, "error", err)
+					continue
+				}
+				next := now
+				out = append(out, actions.NewDelivery{
+					Delivery: actions.Delivery{
+						ID: id.NewAt(id.Delivery, now), WorkspaceID: ws, EndpointID: ca.endpointID, RuleID: cr.ID,
+						TriggerEventID: te.ID, Event: te.Type, ContactID: te.ContactID,
+						Status: actions.StatusPending, NextAttemptAt: &next, CreatedAt: now,
+					},
+					Message: actions.Message{Payload: body, Headers: headers},
+				})
+				endpointIDs = append(endpointIDs, ca.endpointID)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs})
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, d := range out {
+		ep, ok := endpoints[d.Delivery.EndpointID]
+		if !ok {
+			// Endpoints in use cannot be deleted; this is a rule saved with an
+			// endpoint deleted in between.
+			p.cfg.Logger.WarnContext(ctx, "rule refers to an endpoint that does not exist; nothing is sent",
+				"workspace_id", ws, "rule_id", d.Delivery.RuleID, "endpoint_id", d.Delivery.EndpointID)
+			continue
+		}
+		if !ep.Enabled {
+			d.Delivery.Status = actions.StatusPaused
+			d.Delivery.NextAttemptAt = nil
+		}
+		kept = append(kept, d)
+	}
+	return kept, nil
+}
+
+// claimFrequency reports whether the rule's frequency lets it fire for the
+// contact now, and records the firing if so.
+func (p *Pipeline) claimFrequency(ctx context.Context, tx IngestTx, ws string, cr *compiledRule, contactID string, now time.Time) (bool, error) {
+	f := cr.Frequency
+	if !f.OncePerContact && f.CooldownSeconds <= 0 {
+		return true, nil
+	}
+	params := RuleFireClaimParams{WorkspaceID: ws, RuleID: cr.ID, ContactID: contactID, Now: now}
+	if !f.OncePerContact {
+		params.FiredBefore = now.Add(-time.Duration(f.CooldownSeconds) * time.Second)
+	}
+	return tx.RuleFireClaim(ctx, params)
+}
+
+// index returns the workspace's rule index, rebuilding it when a rule or
+// folder changed since it was built (on this instance or any other).
+func (p *Pipeline) index(ctx context.Context, tx IngestTx, ws string) (*index, error) {
+	version, err := tx.WorkspaceRulesVersion(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	cur := p.indexes[ws]
+	p.mu.Unlock()
+	if cur != nil && cur.version == version {
+		return cur, nil
+	}
+	rules, folders, err := tx.RuleListAll(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	ix := buildIndex(version, rules, folders, cur, p.cfg.Logger)
+	p.mu.Lock()
+	if old := p.indexes[ws]; old == nil || old.version <= version {
+		p.indexes[ws] = ix
+	}
+	p.mu.Unlock()
+	return ix, nil
+}

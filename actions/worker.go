@@ -1,0 +1,518 @@
+package actions
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tripline/tripline/id"
+)
+
+// finalizeGrace is how long Stop keeps recording outcomes and releasing
+// claims after its context is done; past it they are left to lease expiry.
+const finalizeGrace = 5 * time.Second
+
+// errWorkerStopped is the cause given to sends cut short by Stop; it becomes
+// their attempt's error text.
+var errWorkerStopped = errors.New("canceled: worker stopped")
+
+// WorkerConfig configures a Worker. A zero field takes its default.
+type WorkerConfig struct {
+	// Queue is where deliveries are claimed and outcomes recorded. Required.
+	Queue Queue
+
+	// Sender makes the attempts. Required.
+	Sender *Sender
+
+	// Logger receives claim, record and panic errors. Default: discard.
+	Logger *slog.Logger
+
+	// Owner names this worker's claims and must be unique among workers
+	// sharing a database. Default: a new "wrk_…" id.
+	Owner string
+
+	// Concurrency is the most sends in flight at once. Default 64.
+	Concurrency int
+
+	// BatchSize is the most deliveries claimed in one call and the most
+	// outcomes recorded in one call. Default 100.
+	BatchSize int
+
+	// Lease is how long a claim is held before another worker may take the
+	// delivery over. A worker claims only what it can send at once, and an
+	// attempt is cut off when only a quarter of the lease (at most 30 s) is
+	// left for recording it, so a short lease also shortens the longest
+	// attempt. Default 60 s + MaxTimeout; at least 2 s.
+	Lease time.Duration
+
+	// PollInterval is how often the queue is checked when nothing woke the
+	// worker. It is a fallback: Wake and retry timers are the normal path.
+	// Default 1 s.
+	PollInterval time.Duration
+
+	// RecordInterval is how long a finished attempt waits for others to be
+	// recorded in the same call. Default 5 ms.
+	RecordInterval time.Duration
+
+	// Retry decides when a failed delivery is tried again. Default: jitter
+	// from math/rand/v2.
+	Retry RetryPolicy
+
+	// Now returns the current time, for claims and retry times. Default time.Now.
+	Now func() time.Time
+}
+
+func (c *WorkerConfig) withDefaults() {
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	c.Owner = cmp.Or(c.Owner, id.New("wrk"))
+	c.Concurrency = cmp.Or(c.Concurrency, 64)
+	c.BatchSize = cmp.Or(c.BatchSize, 100)
+	c.Lease = cmp.Or(c.Lease, 60*time.Second+MaxTimeout)
+	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
+	c.RecordInterval = cmp.Or(c.RecordInterval, 5*time.Millisecond)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+func (c *WorkerConfig) validate() error {
+	switch {
+	case c.Queue == nil:
+		return errors.New("worker config: Queue is required")
+	case c.Sender == nil:
+		return errors.New("worker config: Sender is required")
+	case c.Concurrency < 1:
+		return fmt.Errorf("worker config: Concurrency is %d; it must be at least 1", c.Concurrency)
+	case c.BatchSize < 1:
+		return fmt.Errorf("worker config: BatchSize is %d; it must be at least 1", c.BatchSize)
+	case c.Lease < 2*time.Second:
+		return fmt.Errorf("worker config: Lease is %s; it must be at least 2s", c.Lease)
+	case c.PollInterval <= 0:
+		return fmt.Errorf("worker config: PollInterval is %s; it must be positive", c.PollInterval)
+	case c.RecordInterval <= 0:
+		return fmt.Errorf("worker config: RecordInterval is %s; it must be positive", c.RecordInterval)
+	}
+	return nil
+}
+
+// WorkerStats counts what a Worker did since it was made.
+type WorkerStats struct {
+	Sent      int64 // attempts made
+	Succeeded int64 // attempts answered with a 2xx
+	Failed    int64 // attempts that failed, the ones that made a delivery dead included
+	Dead      int64 // deliveries that used up their schedule
+}
+
+// Worker drains the delivery queue: it claims due deliveries up to its free
+// send slots, sends each in its own goroutine, and records the outcomes in
+// batches. It claims when woken (Wake), when a retry it scheduled falls due,
+// when a slot frees while more work is due, and every PollInterval.
+type Worker struct {
+	cfg WorkerConfig
+	log *slog.Logger
+
+	send    func(context.Context, Claimed) Attempt // cfg.Sender.Send
+	backoff func(failures int) time.Duration       // wait after failed queue calls
+
+	wake      chan struct{}  // Wake was called
+	slotFreed chan struct{}  // a send finished
+	retrySoon chan struct{}  // nextRetry moved earlier
+	slots     chan struct{}  // one token per send in flight
+	outcomes  chan recording // finished attempts, to the recorder
+	stop      chan struct{}  // closed by Stop: claim no more
+	done      chan struct{}  // closed when everything is recorded and released
+	sends     sync.WaitGroup
+
+	mu          sync.Mutex
+	started     bool
+	ctx         context.Context // Start's context without its cancellation; for logs
+	sendCtx     context.Context // cancelled when Stop's context is done
+	cancelSends context.CancelCauseFunc
+	dbCtx       context.Context // cancelled finalizeGrace after that
+	cancelDB    context.CancelFunc
+	nextRetry   time.Time // soonest retry within PollInterval, zero if none
+	unsent      []string  // claimed but not attempted, to release
+
+	stopOnce                      sync.Once
+	sent, succeeded, failed, dead atomic.Int64
+}
+
+// recording is an outcome on its way to the recorder.
+type recording struct {
+	Outcome
+	endpointID string // for logs
+}
+
+// NewWorker returns a Worker for cfg with defaults filled in, or an error
+// saying which field is invalid.
+func NewWorker(cfg WorkerConfig) (*Worker, error) {
+	cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Worker{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		send:      cfg.Sender.Send,
+		backoff:   func(n int) time.Duration { return min(100*time.Millisecond<<min(n-1, 10), 30*time.Second) },
+		wake:      make(chan struct{}, 1),
+		slotFreed: make(chan struct{}, 1),
+		retrySoon: make(chan struct{}, 1),
+		slots:     make(chan struct{}, cfg.Concurrency),
+		outcomes:  make(chan recording, cfg.Concurrency),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}, nil
+}
+
+// Owner returns the name under which the worker claims deliveries.
+func (w *Worker) Owner() string { return w.cfg.Owner }
+
+// Start starts claiming and sending in the background. Cancelling ctx stops
+// claiming, like the first half of Stop; call Stop to wait for the sends in
+// flight. A Worker starts once.
+func (w *Worker) Start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return errors.New("worker already started")
+	}
+	w.started = true
+	w.ctx = context.WithoutCancel(ctx)
+	w.sendCtx, w.cancelSends = context.WithCancelCause(w.ctx)
+	w.dbCtx, w.cancelDB = context.WithCancel(w.ctx)
+	go w.run(ctx)
+	return nil
+}
+
+// Stop stops claiming and waits for the sends in flight, then records their
+// outcomes and releases deliveries claimed but not sent. When ctx is done
+// first, the sends are cancelled (each recorded as a failed attempt) and Stop
+// returns ctx's error after at most finalizeGrace (5 s) more of recording;
+// what is still unrecorded then is sent again when its lease runs out. Stop
+// before Start does nothing.
+func (w *Worker) Stop(ctx context.Context) error {
+	w.mu.Lock()
+	started := w.started
+	w.mu.Unlock()
+	if !started {
+		return nil
+	}
+	w.stopOnce.Do(func() { close(w.stop) })
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+	}
+	w.cancelSends(errWorkerStopped)
+	timer := time.AfterFunc(finalizeGrace, w.cancelDB)
+	defer timer.Stop()
+	<-w.done
+	return ctx.Err()
+}
+
+// Wake makes the worker claim at once instead of at its next poll. It never
+// blocks; the ingest commit calls it so a new delivery goes out immediately.
+func (w *Worker) Wake() { notify(w.wake) }
+
+// Stats returns the worker's counters.
+func (w *Worker) Stats() WorkerStats {
+	return WorkerStats{Sent: w.sent.Load(), Succeeded: w.succeeded.Load(), Failed: w.failed.Load(), Dead: w.dead.Load()}
+}
+
+func (w *Worker) run(ctx context.Context) {
+	defer close(w.done)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		w.recordLoop()
+	}()
+	w.claimLoop(ctx)
+	w.sends.Wait()
+	close(w.outcomes)
+	<-recorded
+	w.releaseUnsent()
+	w.cancelSends(nil)
+	w.cancelDB()
+}
+
+func (w *Worker) claimLoop(ctx context.Context) {
+	poll := time.NewTimer(w.cfg.PollInterval)
+	defer poll.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+
+	more, failures := true, 0 // more: due deliveries may be left unclaimed
+	for {
+		if !more || w.free() == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.stop:
+				return
+			case <-w.slotFreed:
+			case <-w.wake:
+				more = true
+			case <-poll.C:
+				more = true
+			case <-retry.C:
+				w.mu.Lock()
+				w.nextRetry = time.Time{}
+				w.mu.Unlock()
+				more = true
+			case <-w.retrySoon:
+				w.mu.Lock()
+				if !w.nextRetry.IsZero() {
+					retry.Reset(max(w.nextRetry.Sub(w.cfg.Now()), 0))
+				}
+				w.mu.Unlock()
+			}
+			continue
+		}
+		if w.stopping(ctx) {
+			return
+		}
+		now := w.cfg.Now()
+		limit := min(w.free(), w.cfg.BatchSize)
+		claimed, err := w.cfg.Queue.DeliveryClaimDue(w.sendCtx, DeliveryClaimDueParams{
+			Owner: w.cfg.Owner, Now: now, LeaseUntil: now.Add(w.cfg.Lease), Limit: limit,
+		})
+		if err != nil {
+			if w.stopping(ctx) {
+				return
+			}
+			failures++
+			wait := w.backoff(failures)
+			w.log.ErrorContext(w.ctx, "claim due deliveries", "error", err, "failures", failures, "retry_in", wait)
+			if !w.pause(ctx, wait) {
+				return
+			}
+			continue
+		}
+		failures = 0
+		poll.Reset(w.cfg.PollInterval)
+		if w.stopping(ctx) {
+			w.mu.Lock()
+			for _, c := range claimed {
+				w.unsent = append(w.unsent, c.Delivery.ID)
+			}
+			w.mu.Unlock()
+			return
+		}
+		// Each attempt must end while its claim still holds, with time left to
+		// record it. Deadlines are wall-clock: the injected clock may be fake.
+		deadline := time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
+		for _, c := range claimed {
+			w.slots <- struct{}{}
+			w.sends.Add(1)
+			go w.deliver(c, deadline)
+		}
+		more = len(claimed) >= limit
+	}
+}
+
+func (w *Worker) free() int { return cap(w.slots) - len(w.slots) }
+
+func (w *Worker) stopping(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// pause waits d, or less when the worker stops; it reports whether to go on.
+func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-w.stop:
+	}
+	return false
+}
+
+// deliver makes one attempt at c and hands its outcome to the recorder; a
+// delivery whose send was cancelled before it began is released instead.
+func (w *Worker) deliver(c Claimed, deadline time.Time) {
+	defer w.sends.Done()
+	if w.sendCtx.Err() == nil {
+		w.outcomes <- recording{Outcome: w.outcome(c, w.safeSend(c, deadline)), endpointID: c.Delivery.EndpointID}
+	} else {
+		w.mu.Lock()
+		w.unsent = append(w.unsent, c.Delivery.ID)
+		w.mu.Unlock()
+	}
+	<-w.slots
+	notify(w.slotFreed)
+}
+
+// safeSend turns a panic during a send into a failed attempt.
+func (w *Worker) safeSend(c Claimed, deadline time.Time) (a Attempt) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.log.ErrorContext(w.ctx, "delivery send panicked", "delivery_id", c.Delivery.ID, "endpoint_id", c.Delivery.EndpointID,
+				"panic", p, "stack", string(debug.Stack()))
+			now := w.cfg.Now()
+			a = Attempt{ID: id.NewAt(id.Attempt, now), DeliveryID: c.Delivery.ID, At: now, Error: fmt.Sprintf("internal error: %v", p)}
+		}
+	}()
+	ctx, cancel := context.WithDeadlineCause(w.sendCtx, deadline, errors.New("timeout: the claim's lease ran out"))
+	defer cancel()
+	return w.send(ctx, c)
+}
+
+// outcome decides what a's result means for c: succeeded, failed with a
+// retry time, or dead.
+func (w *Worker) outcome(c Claimed, a Attempt) Outcome {
+	now := w.cfg.Now()
+	o := Outcome{Attempt: a, AttemptCount: c.Delivery.AttemptCount + 1, LastStatusCode: a.StatusCode, LastError: a.Error}
+	w.sent.Add(1)
+	if a.Succeeded() {
+		w.succeeded.Add(1)
+		o.Status, o.DeliveredAt = StatusSucceeded, &now
+		return o
+	}
+	w.failed.Add(1)
+	schedule := c.Endpoint.RetrySchedule
+	if schedule == nil {
+		schedule = DefaultRetrySchedule
+	}
+	var retryAfter time.Duration
+	if a.StatusCode == 429 || a.StatusCode == 503 {
+		retryAfter = ParseRetryAfter(a.ResponseHeaders["Retry-After"], now)
+	}
+	next, dead := w.cfg.Retry.Next(schedule, o.AttemptCount, now, retryAfter)
+	if dead {
+		w.dead.Add(1)
+		o.Status = StatusDead
+		return o
+	}
+	o.Status, o.NextAttemptAt = StatusFailed, &next
+	return o
+}
+
+// recordLoop collects outcomes and records them in batches of up to
+// BatchSize, each waiting at most RecordInterval for company.
+func (w *Worker) recordLoop() {
+	var batch []recording
+	flushAt := time.NewTimer(time.Hour)
+	flushAt.Stop()
+	defer flushAt.Stop()
+	for {
+		select {
+		case r, ok := <-w.outcomes:
+			if !ok {
+				w.flush(batch)
+				return
+			}
+			batch = append(batch, r)
+			if len(batch) < w.cfg.BatchSize {
+				if len(batch) == 1 {
+					flushAt.Reset(w.cfg.RecordInterval)
+				}
+				continue
+			}
+			flushAt.Stop()
+		case <-flushAt.C:
+		}
+		w.flush(batch)
+		batch = nil
+	}
+}
+
+// flush records batch in one call, retrying until it succeeds or the worker
+// gives up at shutdown, then arms the retry timer for any retry due before
+// the next poll.
+func (w *Worker) flush(batch []recording) {
+	if len(batch) == 0 {
+		return
+	}
+	params := DeliveryRecordOutcomesParams{Owner: w.cfg.Owner, Outcomes: make([]Outcome, len(batch))}
+	ids := make([]string, len(batch))
+	for i, r := range batch {
+		params.Outcomes[i], ids[i] = r.Outcome, r.Attempt.DeliveryID
+	}
+	if err := w.retryDB("record delivery outcomes", ids, func(ctx context.Context) error {
+		return w.cfg.Queue.DeliveryRecordOutcomes(ctx, params)
+	}); err != nil {
+		for _, r := range batch {
+			w.log.ErrorContext(w.ctx, "delivery outcome not recorded; it is sent again when its lease runs out",
+				"delivery_id", r.Attempt.DeliveryID, "endpoint_id", r.endpointID, "status", r.Status, "error", err)
+		}
+		return
+	}
+
+	now := w.cfg.Now()
+	var soonest time.Time
+	for _, r := range batch {
+		if t := r.NextAttemptAt; t != nil && t.Sub(now) < w.cfg.PollInterval && (soonest.IsZero() || t.Before(soonest)) {
+			soonest = *t
+		}
+	}
+	if soonest.IsZero() {
+		return
+	}
+	w.mu.Lock()
+	if w.nextRetry.IsZero() || soonest.Before(w.nextRetry) {
+		w.nextRetry = soonest
+		notify(w.retrySoon)
+	}
+	w.mu.Unlock()
+}
+
+// releaseUnsent gives back the deliveries claimed but never attempted.
+func (w *Worker) releaseUnsent() {
+	w.mu.Lock()
+	ids := w.unsent
+	w.unsent = nil
+	w.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := w.retryDB("release unsent claims", ids, func(ctx context.Context) error {
+		return w.cfg.Queue.DeliveryReleaseClaims(ctx, DeliveryReleaseClaimsParams{Owner: w.cfg.Owner, IDs: ids})
+	}); err != nil {
+		w.log.ErrorContext(w.ctx, "claims not released; they come back when their lease runs out", "delivery_ids", ids, "error", err)
+	}
+}
+
+// retryDB calls fn, which writes deliveryIDs, until it succeeds, backing off
+// between failures, or until the worker gives up at shutdown, when it returns
+// the last error.
+func (w *Worker) retryDB(what string, deliveryIDs []string, fn func(context.Context) error) error {
+	for failures := 1; ; failures++ {
+		err := fn(w.dbCtx)
+		if err == nil || w.dbCtx.Err() != nil {
+			return err
+		}
+		wait := w.backoff(failures)
+		w.log.ErrorContext(w.ctx, what, "error", err, "delivery_ids", deliveryIDs, "failures", failures, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-w.dbCtx.Done():
+			t.Stop()
+		}
+	}
+}
+
+// notify signals ch without blocking; one pending signal is enough.
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,421 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline/id"
+)
+
+// deliveryColumnsOf returns deliveryColumns qualified by a table alias.
+func deliveryColumnsOf(alias string) string {
+	cols := strings.Split(deliveryColumns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// resumeStatus is the status a delivery taken back from a worker returns to.
+const resumeStatus = "CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'failed' END"
+
+// DeliveryClaimDue implements actions.Queue, in one write transaction:
+//
+//  1. Deliveries in flight whose lease ran out before Now go back to pending
+//     (never attempted) or failed, keeping their next_attempt_at, which is
+//     past: they are claimed first.
+//  2. The Limit oldest due deliveries (pending or failed, next_attempt_at <=
+//     Now, in order of next_attempt_at then id) are read through the partial
+//     index deliveries_due_idx, with their endpoint's toggle. Those whose
+//     endpoint is enabled become sending, owned by Owner until LeaseUntil;
+//     those whose endpoint is disabled become paused, and those whose
+//     endpoint was deleted discarded — neither is returned, so a call may
+//     return fewer than Limit while more are due.
+//  3. Their messages and endpoints are loaded in one query each.
+//
+// When nothing is due, found by one read outside the transaction, no write
+// transaction is begun: idle polls do not contend with writers.
+//
+// On Postgres steps 1 and 2 lock with FOR UPDATE SKIP LOCKED, and step 2 is
+// one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING: concurrent
+// claimers never get the same delivery. On SQLite the write transaction is
+// exclusive.
+func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDueParams) ([]actions.Claimed, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	// An idle poll should not take the write lock (on SQLite, the one
+	// write connection): look first, on the read pool.
+	var due bool
+	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?)
+		OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?)`, ms(p.Now), ms(p.Now)).Scan(&due).Error
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", translate(err))
+	}
+	if !due {
+		return nil, nil
+	}
+	var claimed []actions.Claimed
+	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := s.expireLeases(tx, ms(p.Now)); err != nil {
+			return fmt.Errorf("expire leases: %w", err)
+		}
+		var rows []claimRow
+		var err error
+		if s.dialect == DialectPostgres {
+			rows, err = claimPostgres(tx, p)
+		} else {
+			rows, err = claimSQLite(tx, p)
+		}
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		slices.SortFunc(rows, func(a, b claimRow) int {
+			return cmp.Or(cmp.Compare(*a.Row.NextAttemptAt, *b.Row.NextAttemptAt), cmp.Compare(a.Row.ID, b.Row.ID))
+		})
+		claimed, err = s.loadClaimed(tx, rows)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return claimed, nil
+}
+
+// claimRow is a claimed delivery as the claim reads it.
+type claimRow struct {
+	Row        deliveryRow `gorm:"embedded"` // named: gorm skips unexported embedded fields
+	PrevStatus string
+}
+
+func (s *Store) expireLeases(tx *gorm.DB, now int64) error {
+	if s.dialect == DialectPostgres {
+		return tx.Exec(`UPDATE deliveries SET status = `+resumeStatus+`, claimed_by = NULL, lease_until = NULL
+			WHERE id IN (SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < ? FOR UPDATE SKIP LOCKED)`, now).Error
+	}
+	return tx.Exec(`UPDATE deliveries SET status = `+resumeStatus+`, claimed_by = NULL, lease_until = NULL
+		WHERE status = 'sending' AND lease_until < ?`, now).Error
+}
+
+func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, error) {
+	var rows []claimRow
+	err := tx.Raw(`UPDATE deliveries AS d SET
+			status = CASE WHEN due.enabled THEN 'sending' WHEN due.endpoint_exists THEN 'paused' ELSE 'discarded' END,
+			claimed_by = CASE WHEN due.enabled THEN CAST(? AS text) END,
+			lease_until = CASE WHEN due.enabled THEN CAST(? AS bigint) END,
+			next_attempt_at = CASE WHEN due.enabled THEN d.next_attempt_at END,
+			last_error = CASE WHEN due.endpoint_exists THEN d.last_error ELSE 'endpoint deleted' END
+		FROM (
+			SELECT x.id, x.status, COALESCE(e.enabled, false) AS enabled, e.id IS NOT NULL AS endpoint_exists
+			FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id
+			WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?
+			ORDER BY x.next_attempt_at, x.id
+			LIMIT ?
+			FOR UPDATE OF x SKIP LOCKED
+		) AS due
+		WHERE d.id = due.id
+		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status`,
+		p.Owner, ms(p.LeaseUntil), ms(p.Now), p.Limit).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rows, func(r claimRow) bool { return r.Row.Status != string(actions.StatusSending) }), nil
+}
+
+func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, error) {
+	var due []struct {
+		Row             deliveryRow `gorm:"embedded"`
+		EndpointEnabled bool
+		EndpointExists  bool
+	}
+	err := tx.Raw(`SELECT `+deliveryColumnsOf("x")+`,
+			COALESCE(e.enabled, 0) AS endpoint_enabled, e.id IS NOT NULL AS endpoint_exists
+		FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id
+		WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?
+		ORDER BY x.next_attempt_at, x.id
+		LIMIT ?`, ms(p.Now), p.Limit).Scan(&due).Error
+	if err != nil {
+		return nil, err
+	}
+	var claim, pause, discard []string
+	var rows []claimRow
+	for _, d := range due {
+		switch {
+		case d.EndpointEnabled:
+			claim = append(claim, d.Row.ID)
+			r := claimRow{Row: d.Row, PrevStatus: d.Row.Status}
+			r.Row.Status = string(actions.StatusSending)
+			r.Row.ClaimedBy = &p.Owner
+			r.Row.LeaseUntil = new(ms(p.LeaseUntil))
+			rows = append(rows, r)
+		case d.EndpointExists:
+			pause = append(pause, d.Row.ID)
+		default:
+			discard = append(discard, d.Row.ID)
+		}
+	}
+	if len(claim) > 0 {
+		if err := tx.Exec(`UPDATE deliveries SET status = 'sending', claimed_by = ?, lease_until = ? WHERE id IN ?`,
+			p.Owner, ms(p.LeaseUntil), claim).Error; err != nil {
+			return nil, err
+		}
+	}
+	if len(pause) > 0 {
+		if err := tx.Exec(`UPDATE deliveries SET status = 'paused', next_attempt_at = NULL WHERE id IN ?`, pause).Error; err != nil {
+			return nil, err
+		}
+	}
+	if len(discard) > 0 {
+		if err := tx.Exec(`UPDATE deliveries SET status = 'discarded', next_attempt_at = NULL, last_error = 'endpoint deleted'
+			WHERE id IN ?`, discard).Error; err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// loadClaimed reads the messages and endpoints of claimed deliveries, one
+// query each, and opens each endpoint's secret once.
+func (s *Store) loadClaimed(tx *gorm.DB, rows []claimRow) ([]actions.Claimed, error) {
+	ids := make([]string, len(rows))
+	var epIDs []string
+	seen := make(map[string]bool)
+	for i, r := range rows {
+		ids[i] = r.Row.ID
+		if !seen[r.Row.EndpointID] {
+			seen[r.Row.EndpointID] = true
+			epIDs = append(epIDs, r.Row.EndpointID)
+		}
+	}
+	var mrows []deliveryMessageRow
+	if err := tx.Where("delivery_id IN ?", ids).Find(&mrows).Error; err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	msgs := make(map[string]actions.Message, len(mrows))
+	for _, m := range mrows {
+		msg, err := m.domain()
+		if err != nil {
+			return nil, err
+		}
+		msgs[m.DeliveryID] = msg
+	}
+	var erows []endpointRow
+	if err := tx.Where("id IN ?", epIDs).Find(&erows).Error; err != nil {
+		return nil, fmt.Errorf("load endpoints: %w", err)
+	}
+	eps := make(map[string]actions.Endpoint, len(erows))
+	for _, r := range erows {
+		e, err := s.endpoint(r, true)
+		if err != nil {
+			return nil, err
+		}
+		eps[r.ID] = e
+	}
+	claimed := make([]actions.Claimed, len(rows))
+	for i, r := range rows {
+		d := r.Row.domain()
+		d.Status = actions.Status(r.PrevStatus)
+		claimed[i] = actions.Claimed{Delivery: d, Message: msgs[r.Row.ID], Endpoint: eps[r.Row.EndpointID]}
+	}
+	return claimed, nil
+}
+
+// DeliveryRecordOutcomes implements actions.Queue in one transaction: one
+// batch INSERT of the attempts, then one UPDATE … FROM (VALUES …) per batch
+// of deliveries, fenced by claimed_by = Owner and status = 'sending'. The
+// claim is cleared. It may be called again with the same outcomes (an
+// attempt id already stored is skipped), and the attempt of a delivery
+// deleted meanwhile is dropped rather than failing the batch.
+func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRecordOutcomesParams) error {
+	if len(p.Outcomes) == 0 {
+		return nil
+	}
+	attempts := make([]attemptRow, len(p.Outcomes))
+	for i, o := range p.Outcomes {
+		a := o.Attempt
+		if a.ID == "" {
+			a.ID = id.NewAt(id.Attempt, a.At)
+		}
+		headers, err := marshalMap(a.ResponseHeaders)
+		if err != nil {
+			return fmt.Errorf("record outcomes: attempt %s: %w", a.ID, err)
+		}
+		attempts[i] = attemptRow{
+			ID: a.ID, DeliveryID: a.DeliveryID, At: ts(a.At), DurationMS: a.DurationMS, StatusCode: a.StatusCode,
+			ResponseHeaders: headers, ResponseBody: a.ResponseBody, Error: a.Error,
+		}
+	}
+	timeType := "text"
+	if s.dialect == DialectPostgres {
+		timeType = "timestamptz"
+	}
+	const cols = 7
+	row := "(CAST(? AS text), CAST(? AS text), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS " + timeType + "))"
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		exists := make(map[string]bool, len(attempts))
+		for _, batch := range chunks(attempts, s.batchRows(1)) {
+			ids := make([]string, len(batch))
+			for i, a := range batch {
+				ids[i] = a.DeliveryID
+			}
+			var found []string
+			if err := tx.Model(&deliveryRow{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+				return fmt.Errorf("find deliveries: %w", err)
+			}
+			for _, id := range found {
+				exists[id] = true
+			}
+		}
+		kept := slices.DeleteFunc(slices.Clone(attempts), func(a attemptRow) bool { return !exists[a.DeliveryID] })
+		if len(kept) > 0 {
+			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).
+				CreateInBatches(kept, s.batchRows(8)).Error
+			if err != nil {
+				return fmt.Errorf("insert attempts: %w", err)
+			}
+		}
+		for _, batch := range chunks(p.Outcomes, s.batchRows(cols)) {
+			var values strings.Builder
+			args := make([]any, 0, cols*len(batch)+1)
+			for i, o := range batch {
+				if i > 0 {
+					values.WriteString(", ")
+				}
+				values.WriteString(row)
+				args = append(args, o.Attempt.DeliveryID, string(o.Status), o.AttemptCount, msPtr(o.NextAttemptAt),
+					o.LastStatusCode, o.LastError, tsPtr(o.DeliveredAt))
+			}
+			args = append(args, p.Owner)
+			err := tx.Exec(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
+				values.String()+`)
+				UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
+					last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
+					claimed_by = NULL, lease_until = NULL
+				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'`, args...).Error
+			if err != nil {
+				return fmt.Errorf("update deliveries: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	return nil
+}
+
+// DeliveryReleaseClaims implements actions.Queue: the deliveries return to
+// pending (never attempted) or failed, due now, unclaimed.
+func (s *Store) DeliveryReleaseClaims(ctx context.Context, p actions.DeliveryReleaseClaimsParams) error {
+	if p.IDs != nil && len(p.IDs) == 0 {
+		return nil
+	}
+	now := ms(s.now())
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		const sql = `UPDATE deliveries SET status = ` + resumeStatus + `, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL
+			WHERE claimed_by = ? AND status = 'sending'`
+		if p.IDs == nil {
+			return tx.Exec(sql, now, p.Owner).Error
+		}
+		for _, ids := range chunks(p.IDs, s.batchRows(1)) {
+			if err := tx.Exec(sql+" AND id IN ?", now, p.Owner, ids).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("release claims of %s: %w", p.Owner, err)
+	}
+	return nil
+}
+
+// DeliveryClaimsReset makes every delivery in flight due again at once, as
+// if each worker had released its claims. Call it at start on a
+// single-process SQLite database after a crash, so that work resumes without
+// waiting for leases to run out; never while another process may be sending.
+func (s *Store) DeliveryClaimsReset(ctx context.Context) error {
+	now := ms(s.now())
+	err := s.db.WithContext(ctx).Exec(`UPDATE deliveries SET status = `+resumeStatus+`, next_attempt_at = ?,
+		claimed_by = NULL, lease_until = NULL WHERE status = 'sending'`, now).Error
+	if err != nil {
+		return fmt.Errorf("reset claims: %w", translate(err))
+	}
+	return nil
+}
+
+// DeliveryList returns one page of the workspace's deliveries, newest first,
+// matching every filter that is set.
+func (s *Store) DeliveryList(ctx context.Context, p api.DeliveryListParams) ([]actions.Delivery, error) {
+	q := page(s.read.WithContext(ctx), p.ListParams, true)
+	if p.EndpointID != "" {
+		q = q.Where("endpoint_id = ?", p.EndpointID)
+	}
+	if p.RuleID != "" {
+		q = q.Where("rule_id = ?", p.RuleID)
+	}
+	if p.ContactID != "" {
+		q = q.Where("contact_id = ?", p.ContactID)
+	}
+	if p.Event != "" {
+		q = q.Where("event = ?", p.Event)
+	}
+	if p.Status != "" {
+		q = q.Where("status = ?", string(p.Status))
+	}
+	if !p.Since.IsZero() {
+		q = q.Where("created_at >= ?", ts(p.Since))
+	}
+	var rows []deliveryRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", translate(err))
+	}
+	ds := make([]actions.Delivery, len(rows))
+	for i, r := range rows {
+		ds[i] = r.domain()
+	}
+	return ds, nil
+}
+
+// DeliveryGet returns one delivery of the workspace with its message and its
+// attempts, oldest first.
+func (s *Store) DeliveryGet(ctx context.Context, workspaceID, deliveryID string) (actions.Delivery, actions.Message, []actions.Attempt, error) {
+	db := s.read.WithContext(ctx)
+	var row deliveryRow
+	if err := db.Where("workspace_id = ? AND id = ?", workspaceID, deliveryID).Take(&row).Error; err != nil {
+		return actions.Delivery{}, actions.Message{}, nil, notFound(err, "delivery %s", deliveryID)
+	}
+	var msg actions.Message
+	var mrow deliveryMessageRow
+	switch err := db.Where("delivery_id = ?", deliveryID).Limit(1).Find(&mrow).Error; {
+	case err != nil:
+		return actions.Delivery{}, actions.Message{}, nil, fmt.Errorf("get delivery %s: %w", deliveryID, translate(err))
+	case mrow.DeliveryID != "": // absent once retention removed it
+		if msg, err = mrow.domain(); err != nil {
+			return actions.Delivery{}, actions.Message{}, nil, err
+		}
+	}
+	var arows []attemptRow
+	if err := db.Where("delivery_id = ?", deliveryID).Order("at, id").Find(&arows).Error; err != nil {
+		return actions.Delivery{}, actions.Message{}, nil, fmt.Errorf("get delivery %s: %w", deliveryID, translate(err))
+	}
+	attempts := make([]actions.Attempt, len(arows))
+	for i, a := range arows {
+		var err error
+		if attempts[i], err = a.domain(); err != nil {
+			return actions.Delivery{}, actions.Message{}, nil, err
+		}
+	}
+	return row.domain(), msg, attempts, nil
+}

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/triggers"
+)
+
+// Bind parameters per statement. Postgres allows 65535. SQLite allows 32766,
+// but the driver matches each parameter to its argument by a linear search,
+// so a statement of n parameters costs O(n²) to bind: batches stay small.
+const (
+	maxParamsPostgres = 30000
+	maxParamsSQLite   = 500
+)
+
+// batchRows is how many rows of cols columns one statement may carry.
+func (s *Store) batchRows(cols int) int { return max(1, min(1000, s.maxParams/cols)) }
+
+// chunks splits s into consecutive slices of at most n elements.
+func chunks[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > n {
+		out = append(out, s[:n:n])
+		s = s[n:]
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+// IngestInTx runs fn in one write transaction (on SQLite, BEGIN IMMEDIATE on
+// the one write connection) and commits when fn returns nil. A concurrent
+// writer's conflict (a unique violation, a serialization failure or deadlock,
+// a busy database) is tripline.ErrConflict: the caller may run it again.
+func (s *Store) IngestInTx(ctx context.Context, fn func(tx engine.IngestTx) error) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&ingestTx{s: s, tx: tx})
+	}))
+}
+
+// ingestTx is the storage of one ingest transaction.
+type ingestTx struct {
+	s  *Store
+	tx *gorm.DB
+}
+
+var _ engine.IngestTx = (*ingestTx)(nil)
+
+func (t *ingestTx) db(ctx context.Context) *gorm.DB { return t.tx.WithContext(ctx) }
+
+// WorkspaceRulesVersion implements engine.IngestTx.
+func (t *ingestTx) WorkspaceRulesVersion(ctx context.Context, workspaceID string) (int64, error) {
+	var row workspaceRow
+	if err := t.db(ctx).Select("rules_version").Where("id = ?", workspaceID).Take(&row).Error; err != nil {
+		return 0, notFound(err, "workspace %s", workspaceID)
+	}
+	return row.RulesVersion, nil
+}
+
+// RuleListAll implements engine.IngestTx.
+func (t *ingestTx) RuleListAll(ctx context.Context, workspaceID string) ([]engine.Rule, []engine.Folder, error) {
+	var rrows []ruleRow
+	if err := t.db(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&rrows).Error; err != nil {
+		return nil, nil, fmt.Errorf("list rules: %w", translate(err))
+	}
+	var frows []folderRow
+	if err := t.db(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&frows).Error; err != nil {
+		return nil, nil, fmt.Errorf("list folders: %w", translate(err))
+	}
+	rules, err := rulesFromRows(rrows)
+	if err != nil {
+		return nil, nil, err
+	}
+	folders := make([]engine.Folder, len(frows))
+	for i, r := range frows {
+		folders[i] = r.domain()
+	}
+	return rules, folders, nil
+}
+
+// EventKeyInsertMany implements engine.IngestTx with INSERT … ON CONFLICT DO
+// NOTHING RETURNING: a key not returned was there already. On Postgres a key
+// inserted by a concurrent, uncommitted transaction makes this one wait for it.
+func (t *ingestTx) EventKeyInsertMany(ctx context.Context, p engine.EventKeyInsertManyParams) (map[string]bool, error) {
+	now := ts(p.Now)
+	if p.Now.IsZero() {
+		now = ts(t.s.now())
+	}
+	inserted := make(map[string]bool, len(p.Keys))
+	for _, keys := range chunks(p.Keys, t.s.batchRows(3)) {
+		var sql strings.Builder
+		sql.WriteString(`INSERT INTO event_keys (workspace_id, "key", created_at) VALUES `)
+		args := make([]any, 0, 3*len(keys))
+		for i, k := range keys {
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(?, ?, ?)")
+			args = append(args, p.WorkspaceID, k, now)
+		}
+		sql.WriteString(` ON CONFLICT DO NOTHING RETURNING "key"`)
+		var got []string
+		if err := t.db(ctx).Raw(sql.String(), args...).Scan(&got).Error; err != nil {
+			return nil, fmt.Errorf("insert event keys: %w", translate(err))
+		}
+		for _, k := range got {
+			inserted[k] = true
+		}
+	}
+	dups := make(map[string]bool)
+	for _, k := range p.Keys {
+		if !inserted[k] {
+			dups[k] = true
+		}
+	}
+	return dups, nil
+}
+
+// ContactGetMany implements engine.IngestTx.
+func (t *ingestTx) ContactGetMany(ctx context.Context, p engine.ContactGetManyParams) (map[string]*triggers.Contact, error) {
+	contacts := make(map[string]*triggers.Contact, len(p.IDs))
+	for _, ids := range chunks(p.IDs, t.s.batchRows(1)) {
+		var rows []contactRow
+		if err := t.db(ctx).Select("id, state").Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("get contacts: %w", translate(err))
+		}
+		for _, r := range rows {
+			c := new(triggers.Contact)
+			if err := json.Unmarshal([]byte(r.State), c); err != nil {
+				return nil, fmt.Errorf("contact %s: %w", r.ID, err)
+			}
+			contacts[r.ID] = c
+		}
+	}
+	return contacts, nil
+}
+
+// ContactUpsertMany implements engine.IngestTx. When Contacts names one id
+// twice, the last wins.
+func (t *ingestTx) ContactUpsertMany(ctx context.Context, p engine.ContactUpsertManyParams) error {
+	now := t.s.now()
+	rows := make([]contactRow, 0, len(p.Contacts))
+	at := make(map[string]int, len(p.Contacts))
+	for _, c := range p.Contacts {
+		state, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("contact %s: %w", c.ID, err)
+		}
+		row := contactRow{WorkspaceID: p.WorkspaceID, ID: c.ID, State: string(state), CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt)}
+		if c.CreatedAt.IsZero() {
+			row.CreatedAt = ts(now)
+		}
+		if c.UpdatedAt.IsZero() {
+			row.UpdatedAt = ts(now)
+		}
+		if i, ok := at[c.ID]; ok {
+			rows[i] = row // ON CONFLICT DO UPDATE may not touch a row twice
+			continue
+		}
+		at[c.ID] = len(rows)
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	err := t.db(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"state", "updated_at"}),
+	}).CreateInBatches(rows, t.s.batchRows(5)).Error
+	if err != nil {
+		return fmt.Errorf("upsert contacts: %w", translate(err))
+	}
+	return nil
+}
+
+// TriggerEventInsertMany implements engine.IngestTx. The event is stored as
+// its JSON; created_at is when it was stored.
+func (t *ingestTx) TriggerEventInsertMany(ctx context.Context, p engine.TriggerEventInsertManyParams) error {
+	if len(p.Events) == 0 {
+		return nil
+	}
+	now := ts(t.s.now())
+	rows := make([]triggerEventRow, len(p.Events))
+	for i, te := range p.Events {
+		payload, err := json.Marshal(te)
+		if err != nil {
+			return fmt.Errorf("trigger event %s: %w", te.ID, err)
+		}
+		rows[i] = triggerEventRow{ID: te.ID, WorkspaceID: p.WorkspaceID, Type: te.Type, ContactID: te.ContactID, Payload: string(payload), CreatedAt: now}
+	}
+	if err := t.db(ctx).CreateInBatches(rows, t.s.batchRows(6)).Error; err != nil {
+		return fmt.Errorf("insert trigger events: %w", translate(err))
+	}
+	return nil
+}
+
+// EndpointGetMany implements engine.IngestTx. Secrets are left empty: ingest
+// does not sign, and opening them costs.
+func (t *ingestTx) EndpointGetMany(ctx context.Context, p engine.EndpointGetManyParams) (map[string]actions.Endpoint, error) {
+	eps := make(map[string]actions.Endpoint, len(p.IDs))
+	for _, ids := range chunks(p.IDs, t.s.batchRows(1)) {
+		var rows []endpointRow
+		if err := t.db(ctx).Omit("secret").Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("get endpoints: %w", translate(err))
+		}
+		for _, r := range rows {
+			e, err := t.s.endpoint(r, false)
+			if err != nil {
+				return nil, err
+			}
+			eps[r.ID] = e
+		}
+	}
+	return eps, nil
+}
+
+// DeliveryInsertMany implements engine.IngestTx: the deliveries, then their
+// messages. A zero CreatedAt is now, an empty Status pending, and a pending
+// or failed delivery without NextAttemptAt is due now.
+func (t *ingestTx) DeliveryInsertMany(ctx context.Context, deliveries []actions.NewDelivery) error {
+	return t.s.insertDeliveries(t.db(ctx), deliveries)
+}
+
+func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) error {
+	if len(deliveries) == 0 {
+		return nil
+	}
+	now := s.now()
+	drows := make([]deliveryRow, len(deliveries))
+	mrows := make([]deliveryMessageRow, len(deliveries))
+	for i, nd := range deliveries {
+		d := nd.Delivery
+		if d.ID == "" {
+			return errors.New("insert deliveries: a delivery has no id")
+		}
+		if d.CreatedAt.IsZero() {
+			d.CreatedAt = now
+		}
+		if d.Status == "" {
+			d.Status = actions.StatusPending
+		}
+		if d.NextAttemptAt == nil && (d.Status == actions.StatusPending || d.Status == actions.StatusFailed) {
+			d.NextAttemptAt = &now
+		}
+		drows[i] = newDeliveryRow(d)
+		headers, err := marshalMap(nd.Message.Headers)
+		if err != nil {
+			return fmt.Errorf("delivery %s: headers: %w", d.ID, err)
+		}
+		payload := string(nd.Message.Payload)
+		if payload == "" {
+			payload = "null"
+		}
+		mrows[i] = deliveryMessageRow{DeliveryID: d.ID, Payload: payload, Headers: headers}
+	}
+	if err := tx.CreateInBatches(drows, s.batchRows(16)).Error; err != nil {
+		return fmt.Errorf("insert deliveries: %w", translate(err))
+	}
+	if err := tx.CreateInBatches(mrows, s.batchRows(3)).Error; err != nil {
+		return fmt.Errorf("insert delivery messages: %w", translate(err))
+	}
+	return nil
+}
+
+// RuleFireClaim implements engine.IngestTx with one upsert: insert the
+// (rule, contact) fire, or move its time to Now only when it last fired
+// before FiredBefore; a row comes back exactly when the rule may fire. On
+// Postgres a concurrent claim waits on the other's uncommitted row and then
+// sees it, so two claims never both succeed.
+func (t *ingestTx) RuleFireClaim(ctx context.Context, p engine.RuleFireClaimParams) (bool, error) {
+	now := p.Now
+	if now.IsZero() {
+		now = t.s.now()
+	}
+	sql := `INSERT INTO rule_fires (workspace_id, rule_id, contact_id, fired_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (rule_id, contact_id) DO UPDATE SET fired_at = excluded.fired_at
+		WHERE rule_fires.fired_at < ? RETURNING 1`
+	args := []any{p.WorkspaceID, p.RuleID, p.ContactID, ts(now), ts(p.FiredBefore)}
+	if p.FiredBefore.IsZero() { // never again
+		sql = `INSERT INTO rule_fires (workspace_id, rule_id, contact_id, fired_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (rule_id, contact_id) DO NOTHING RETURNING 1`
+		args = args[:4]
+	}
+	var got []int
+	if err := t.db(ctx).Raw(sql, args...).Scan(&got).Error; err != nil {
+		return false, fmt.Errorf("claim fire of rule %s for contact %s: %w", p.RuleID, p.ContactID, translate(err))
+	}
+	return len(got) == 1, nil
+}

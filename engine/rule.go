@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/triggers"
 )
 
@@ -24,12 +25,6 @@ const (
 	MaxActions        = 10
 	MaxCooldown       = 366 * 24 * 60 * 60 // seconds
 )
-
-// reservedHeaders are set by Tripline on every delivery; a rule may not set them.
-var reservedHeaders = []string{
-	"content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp",
-	"webhook-signature", "x-tripline-event", "x-tripline-signature",
-}
 
 // compiledRule is a rule ready to match: its condition and templates compiled.
 type compiledRule struct {
@@ -143,7 +138,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 				add(hpath, "is not a valid header name")
 				continue
 			}
-			if slices.Contains(reservedHeaders, strings.ToLower(name)) {
+			if actions.ReservedHeader(name) {
 				add(hpath, "is set by Tripline and cannot be overridden")
 				continue
 			}

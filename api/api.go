@@ -1,0 +1,132 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/triggers"
+)
+
+// Ingester applies inbound events; engine.Pipeline implements it. Ingest
+// returns only after everything the events caused is committed.
+type Ingester interface {
+	Ingest(ctx context.Context, workspaceID string, events []triggers.Event) (engine.IngestResult, error)
+}
+
+var _ Ingester = (*engine.Pipeline)(nil)
+
+// Config configures the HTTP handler returned by New.
+type Config struct {
+	// Store is where resources are read and written. Required.
+	Store Store
+	// Ingester applies the events of POST /v1/events. Required.
+	Ingester Ingester
+	// Logger receives the request log and the errors behind 500 answers.
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// Version is reported by the health probes. Default: "dev".
+	Version string
+	// Now is the clock that stamps created_at and updated_at. Default: time.Now.
+	Now func() time.Time
+	// ValidateRule compiles and checks a rule before it is saved, filling
+	// defaults, and returns a *tripline.ValidationError for bad input.
+	// Default: engine.ValidateRule.
+	ValidateRule func(*engine.Rule) error
+	// NewSecret makes the signing secret of a new endpoint.
+	// Default: actions.NewSecret.
+	NewSecret func() (string, error)
+}
+
+func (c *Config) fill() error {
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.Version = cmp.Or(c.Version, "dev")
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ValidateRule == nil {
+		c.ValidateRule = engine.ValidateRule
+	}
+	if c.NewSecret == nil {
+		c.NewSecret = actions.NewSecret
+	}
+	return c.validate()
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("api: Config.Store is required"))
+	}
+	if c.Ingester == nil {
+		errs = append(errs, errors.New("api: Config.Ingester is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// server holds what the handlers share: the filled Config.
+type server struct {
+	Config
+}
+
+var releaseMode sync.Once
+
+// New returns the HTTP handler of the API and the health probes.
+func New(cfg Config) (http.Handler, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	// gin's mode is process-wide; release mode keeps its debug printing quiet.
+	releaseMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
+
+	s := &server{Config: cfg}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.Use(s.requestLog, s.recoverPanic)
+	r.NoRoute(func(c *gin.Context) {
+		s.writeError(c, &httpError{status: http.StatusNotFound, detail: "There is no " + c.Request.Method + " " + c.Request.URL.Path + "."})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		s.writeError(c, &httpError{status: http.StatusMethodNotAllowed, detail: c.Request.URL.Path + " does not take " + c.Request.Method + "."})
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+
+	v1 := r.Group("/v1", s.authenticate)
+	v1.POST("/events", s.postEvents)
+	s.folders().routes(v1, "/folders")
+	rules := s.rules()
+	v1.POST("/rules/validate", rules.handleValidate)
+	rules.routes(v1, "/rules")
+	endpoints := s.endpoints()
+	endpoints.routes(v1, "/endpoints")
+	v1.POST("/endpoints/:id/enable", s.enableEndpoint(endpoints))
+	v1.GET("/deliveries", s.listDeliveries)
+	v1.GET("/deliveries/:id", s.getDelivery)
+	return r, nil
+}
+
+func (s *server) now() time.Time { return s.Now().UTC() }
+
+func (s *server) healthz(c *gin.Context) {
+	writeJSON(c, http.StatusOK, gin.H{"status": "ok", "version": s.Version})
+}
+
+func (s *server) readyz(c *gin.Context) {
+	if err := s.Store.Ping(c.Request.Context()); err != nil {
+		s.Logger.WarnContext(c.Request.Context(), "readiness check failed", "error", err, "request_id", requestID(c))
+		s.writeError(c, &httpError{status: http.StatusServiceUnavailable, detail: "The database does not answer."})
+		return
+	}
+	writeJSON(c, http.StatusOK, gin.H{"status": "ok", "version": s.Version})
+}

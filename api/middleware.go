@@ -1,0 +1,136 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/engine"
+)
+
+// Keys of values kept in the gin context.
+const (
+	ctxRequestID = "tripline.request_id"
+	ctxWorkspace = "tripline.workspace"
+)
+
+// requestIDHeader carries the request id: a caller's own is honoured when it is
+// sane, otherwise one is generated; it is echoed in the answer either way.
+const requestIDHeader = "X-Request-Id"
+
+// requestLog assigns the request id and logs one line per request.
+func (s *server) requestLog(c *gin.Context) {
+	start := time.Now()
+	rid := c.GetHeader(requestIDHeader)
+	if !validRequestID(rid) {
+		rid = rand.Text()
+	}
+	c.Set(ctxRequestID, rid)
+	c.Header(requestIDHeader, rid)
+
+	c.Next()
+
+	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request",
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+		slog.String("request_id", rid),
+	)
+}
+
+// validRequestID accepts up to 128 characters of letters, digits and ._:- so
+// that a caller's id cannot forge log lines or headers.
+func validRequestID(v string) bool {
+	if v == "" || len(v) > 128 {
+		return false
+	}
+	for _, r := range v {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:-", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// recoverPanic turns a panicking handler into a logged 500 problem.
+func (s *server) recoverPanic(c *gin.Context) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			panic(v) // net/http's way to abort a response on purpose
+		}
+		s.Logger.ErrorContext(c.Request.Context(), "handler panicked",
+			"panic", fmt.Sprint(v), "stack", string(debug.Stack()),
+			"method", c.Request.Method, "path", c.Request.URL.Path, "request_id", requestID(c))
+		if c.Writer.Written() {
+			c.Abort() // too late for a problem answer; the client sees a cut-off body
+			return
+		}
+		// Logged above already: answer without logging again.
+		writeProblem(c, problem{Status: http.StatusInternalServerError, Detail: internalDetail(c)})
+	}()
+	c.Next()
+}
+
+// HashAPIKey returns the hex SHA-256 of an API key: the form in which keys are
+// stored and looked up (Store.WorkspaceGetByAPIKey).
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// authenticate resolves the bearer API key to its workspace, or answers 401.
+func (s *server) authenticate(c *gin.Context) {
+	key, ok := bearerToken(c.GetHeader("Authorization"))
+	if !ok {
+		c.Header("WWW-Authenticate", "Bearer")
+		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "Send your API key as the header \"Authorization: Bearer <api key>\"."})
+		return
+	}
+	ws, err := s.Store.WorkspaceGetByAPIKey(c.Request.Context(), HashAPIKey(key))
+	if errors.Is(err, tripline.ErrNotFound) {
+		c.Header("WWW-Authenticate", "Bearer")
+		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "The API key is not valid: it may have been revoked or mistyped."})
+		return
+	}
+	if err != nil {
+		s.writeError(c, fmt.Errorf("authenticate: %w", err))
+		return
+	}
+	c.Set(ctxWorkspace, ws)
+	c.Next()
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>" value;
+// the scheme is case-insensitive (RFC 9110 section 11.1).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// workspaceID is the authenticated workspace of a /v1 request.
+func workspaceID(c *gin.Context) string {
+	ws, _ := c.Get(ctxWorkspace)
+	return ws.(engine.Workspace).ID
+}

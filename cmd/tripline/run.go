@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/store"
+)
+
+// Version is Tripline's version, set at build time with
+// -ldflags "-X main.Version=…".
+var Version = "0.1.0-dev"
+
+// DefaultWorkspace is the workspace created on an empty database.
+const DefaultWorkspace = "default"
+
+// config is what the command line and the environment configure. Every flag
+// has an environment variable of the same meaning: --database-url is
+// TRIPLINE_DATABASE_URL.
+type config struct {
+	Addr            string        // TRIPLINE_ADDR, default ":8080"
+	DatabaseURL     string        // TRIPLINE_DATABASE_URL, default "tripline.db" (SQLite)
+	SecretKey       string        // TRIPLINE_SECRET_KEY; generated beside the SQLite file when empty
+	BootstrapAPIKey string        // TRIPLINE_BOOTSTRAP_API_KEY
+	LogFormat       string        // TRIPLINE_LOG_FORMAT: text or json
+	ShutdownTimeout time.Duration // TRIPLINE_SHUTDOWN_TIMEOUT, default 20s
+	ClaimLease      time.Duration // TRIPLINE_CLAIM_LEASE; 0 means the worker's default
+}
+
+func (c *config) databaseFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", "tripline.db", "SQLite file path, or postgres://… URL")
+	fs.StringVar(&c.SecretKey, "secret-key", "", "key that encrypts endpoint secrets at rest (required with Postgres)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+}
+
+func (c *config) serveFlags(fs *flag.FlagSet) {
+	c.databaseFlags(fs)
+	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&c.BootstrapAPIKey, "bootstrap-api-key", "", "create the default workspace with this API key if absent")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
+	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
+}
+
+// Run runs the tripline command with args (without the program name). It is
+// main without the process: tests call it with a temporary database and port 0.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	opts := []ff.Option{ff.WithEnvVarPrefix("TRIPLINE")}
+	newFS := func(name string, flags func(*flag.FlagSet)) *flag.FlagSet {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		if flags != nil {
+			flags(fs)
+		}
+		return fs
+	}
+	serve := func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unexpected argument %q (see tripline -h)", args[0])
+		}
+		return runServe(ctx, cfg, stdout, stderr)
+	}
+	var wsName string
+	keysFS := newFS("keys create", cfg.databaseFlags)
+	keysFS.StringVar(&wsName, "workspace", DefaultWorkspace, "the workspace the key is for")
+
+	root := &ffcli.Command{
+		Name:       "tripline",
+		ShortUsage: "tripline [serve] [flags] | migrate | workspaces create NAME | keys create --workspace NAME | version",
+		LongHelp:   "Every flag can also be set by an environment variable: --database-url is TRIPLINE_DATABASE_URL.",
+		FlagSet:    newFS("tripline", cfg.serveFlags),
+		Options:    opts,
+		Exec:       serve,
+		Subcommands: []*ffcli.Command{
+			{Name: "serve", ShortUsage: "tripline serve [flags]", ShortHelp: "run the API, UI, workers and scheduler (the default)",
+				FlagSet: newFS("serve", cfg.serveFlags), Options: opts, Exec: serve},
+			{Name: "migrate", ShortUsage: "tripline migrate [flags]", ShortHelp: "bring the database schema up to date",
+				FlagSet: newFS("migrate", cfg.databaseFlags), Options: opts,
+				Exec: func(ctx context.Context, _ []string) error {
+					st, _, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+					if err != nil {
+						return err
+					}
+					defer st.Close()
+					fmt.Fprintln(stdout, "database schema is up to date")
+					return nil
+				}},
+			{Name: "workspaces", ShortUsage: "tripline workspaces create NAME", ShortHelp: "manage workspaces",
+				FlagSet: newFS("workspaces", nil),
+				Subcommands: []*ffcli.Command{{
+					Name: "create", ShortUsage: "tripline workspaces create [flags] NAME", ShortHelp: "create a workspace and print its first API key",
+					FlagSet: newFS("workspaces create", cfg.databaseFlags), Options: opts,
+					Exec: func(ctx context.Context, args []string) error {
+						if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
+							return errors.New("usage: tripline workspaces create NAME")
+						}
+						return withStore(ctx, cfg, stderr, func(st *store.Store) error {
+							ws, err := st.WorkspaceCreate(ctx, strings.TrimSpace(args[0]))
+							if errors.Is(err, tripline.ErrConflict) {
+								return fmt.Errorf("a workspace named %q exists already", args[0])
+							}
+							if err != nil {
+								return err
+							}
+							return printNewKey(ctx, st, ws, stdout)
+						})
+					}}},
+			},
+			{Name: "keys", ShortUsage: "tripline keys create --workspace NAME", ShortHelp: "manage API keys",
+				FlagSet: newFS("keys", nil),
+				Subcommands: []*ffcli.Command{{
+					Name: "create", ShortUsage: "tripline keys create [flags] --workspace NAME", ShortHelp: "create an API key and print it",
+					FlagSet: keysFS, Options: opts,
+					Exec: func(ctx context.Context, _ []string) error {
+						return withStore(ctx, cfg, stderr, func(st *store.Store) error {
+							ws, err := st.WorkspaceGetByName(ctx, wsName)
+							if errors.Is(err, tripline.ErrNotFound) {
+								return fmt.Errorf("no workspace named %q (create it with: tripline workspaces create %s)", wsName, wsName)
+							}
+							if err != nil {
+								return err
+							}
+							return printNewKey(ctx, st, ws, stdout)
+						})
+					}}},
+			},
+			{Name: "version", ShortUsage: "tripline version", ShortHelp: "print the version",
+				Exec: func(context.Context, []string) error { fmt.Fprintln(stdout, "tripline", Version); return nil }},
+		},
+	}
+	return root.ParseAndRun(ctx, args)
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// openStore opens and migrates the database, with the secret box that
+// encrypts endpoint secrets.
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, *actions.SecretBox, error) {
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return nil, nil, fmt.Errorf("--log-format (TRIPLINE_LOG_FORMAT) must be text or json, not %q", cfg.LogFormat)
+	}
+	key, err := secretKey(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	box, err := actions.NewSecretBox(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TRIPLINE_SECRET_KEY: %w", err)
+	}
+	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, Logger: log, Secrets: box})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("migrate database: %w", err)
+	}
+	return st, box, nil
+}
+
+func withStore(ctx context.Context, cfg config, stderr io.Writer, fn func(*store.Store) error) error {
+	st, _, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+// secretKey returns the key that encrypts endpoint secrets. With SQLite and
+// none configured, one is generated on first start and kept beside the
+// database file, readable by its owner only.
+func secretKey(cfg config, log *slog.Logger) (string, error) {
+	if cfg.SecretKey != "" {
+		return cfg.SecretKey, nil
+	}
+	if isPostgres(cfg.DatabaseURL) {
+		return "", errors.New("TRIPLINE_SECRET_KEY (or --secret-key) is required with Postgres: it encrypts endpoint secrets; generate one with: openssl rand -base64 32")
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(cfg.DatabaseURL, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	path += ".secret-key"
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read secret key: %w", err)
+	}
+	key := actions.GenerateSecretKey()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("write secret key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write secret key: %w", err)
+	}
+	log.Warn("no TRIPLINE_SECRET_KEY given: generated one to encrypt endpoint secrets; back it up with the database, without it endpoint secrets cannot be read",
+		"path", path)
+	return key, nil
+}
+
+const keyAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newAPIKey returns a new API key, "tl_" and 40 base-62 characters (238 bits).
+func newAPIKey() string {
+	var sb strings.Builder
+	sb.WriteString("tl_")
+	for range 40 {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(keyAlphabet))))
+		if err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		sb.WriteByte(keyAlphabet[n.Int64()])
+	}
+	return sb.String()
+}
+
+func insertKey(ctx context.Context, st *store.Store, ws engine.Workspace, key string) error {
+	return st.APIKeyInsert(ctx, engine.APIKey{
+		ID: id.New(id.APIKey), WorkspaceID: ws.ID, Hash: api.HashAPIKey(key), Prefix: key[:min(len(key), 8)], CreatedAt: time.Now().UTC(),
+	})
+}
+
+func printNewKey(ctx context.Context, st *store.Store, ws engine.Workspace, stdout io.Writer) error {
+	key := newAPIKey()
+	if err := insertKey(ctx, st, ws, key); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "workspace %s (%s)\nAPI key: %s\nKeep it safe: it is shown only this once.\n", ws.Name, ws.ID, key)
+	return nil
+}
+
+// bootstrap makes sure there is a workspace to use: with a bootstrap key, the
+// default workspace with that key; on an empty database, the default
+// workspace with a new key, printed once.
+func bootstrap(ctx context.Context, cfg config, st *store.Store, stdout io.Writer) error {
+	if cfg.BootstrapAPIKey != "" {
+		ws, err := st.WorkspaceGetByName(ctx, DefaultWorkspace)
+		if errors.Is(err, tripline.ErrNotFound) {
+			ws, err = st.WorkspaceCreate(ctx, DefaultWorkspace)
+		}
+		if err != nil {
+			return fmt.Errorf("bootstrap workspace: %w", err)
+		}
+		if _, err := st.WorkspaceGetByAPIKey(ctx, api.HashAPIKey(cfg.BootstrapAPIKey)); errors.Is(err, tripline.ErrNotFound) {
+			return insertKey(ctx, st, ws, cfg.BootstrapAPIKey)
+		} else if err != nil {
+			return fmt.Errorf("bootstrap key: %w", err)
+		}
+		return nil
+	}
+	n, err := st.WorkspaceCount(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	ws, err := st.WorkspaceCreate(ctx, DefaultWorkspace)
+	if err != nil {
+		return fmt.Errorf("create default workspace: %w", err)
+	}
+	fmt.Fprintln(stdout, "Created the default workspace on this empty database.")
+	return printNewKey(ctx, st, ws, stdout)
+}
+
+// runServe runs API and delivery worker until ctx is done, then shuts down:
+// the listener stops taking requests, in-flight requests finish, the worker
+// finishes or releases in-flight deliveries.
+func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	st, _, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrap(ctx, cfg, st, stdout); err != nil {
+		return err
+	}
+	if st.Dialect() == "sqlite" {
+		// One process owns a SQLite file: deliveries left sending by a crash
+		// are due again now rather than after their lease.
+		if err := st.DeliveryClaimsReset(ctx); err != nil {
+			return fmt.Errorf("recover deliveries: %w", err)
+		}
+	}
+
+	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version})
+	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: st, Sender: sender, Logger: log, Lease: cfg.ClaimLease})
+	if err != nil {
+		return err
+	}
+	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake})
+	if err != nil {
+		return err
+	}
+	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	if err := worker.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Tripline %s listening on http://%s (database: %s)\n", Version, displayAddr(ln.Addr()), st.Dialect())
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	herr := srv.Shutdown(sctx)
+	werr := worker.Stop(sctx)
+	return errors.Join(herr, werr)
+}
+
+func displayAddr(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return a.String()
+}

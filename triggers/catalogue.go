@@ -65,6 +65,16 @@ var catalogue = []Spec{
 	{Type: TriggerChatRated, Description: "The contact rates a chat.", Fields: []string{"conversation_id", "rating", "comment"}},
 	{Type: TriggerCustom, Description: "The platform reports a custom event.",
 		Params: []Param{{Name: "name", Description: "the custom event's name"}}, MatchParam: "name", Fields: []string{"name", "data"}},
+	{Type: TriggerDatetimeBased, Description: "A date custom field's time, shifted by an offset, arrives (once per rule, contact and field value).",
+		Params: []Param{
+			{Name: "field", Description: "the custom field holding the date (RFC 3339 or YYYY-MM-DD)"},
+			{Name: "direction", Description: "fire before, after or on the field's time (default on)", Enum: []string{DirectionBefore, DirectionAfter, DirectionOn}},
+			{Name: "amount", Description: "how many units before or after (an integer, at least 1)"},
+			{Name: "unit", Description: "the unit of amount", Enum: []string{UnitMinutes, UnitHours, UnitDays}},
+			{Name: "at", Description: "with days (or on): the local time of day, HH:MM"},
+			{Name: "timezone", Description: "the IANA time zone of at and of dates without an offset (default UTC)"},
+		},
+		MatchParam: "field", Fields: []string{"field", "field_value", "scheduled_for"}},
 	{Type: TriggerEndpointDisabled, Description: "Tripline disabled an endpoint after repeated failures.",
 		Fields: []string{"endpoint_id", "disabled_reason"}},
 }

@@ -80,6 +80,9 @@ type Fields struct {
 	Data              map[string]any     `json:"data" expr:"data"`
 	EndpointID        string             `json:"endpoint_id" expr:"endpoint_id"`         // endpoint_disabled
 	DisabledReason    string             `json:"disabled_reason" expr:"disabled_reason"` // endpoint_disabled
+	Field             string             `json:"field" expr:"field"`                     // datetime_based_trigger: the custom field
+	FieldValue        any                `json:"field_value" expr:"field_value"`         // datetime_based_trigger: its value
+	ScheduledFor      time.Time          `json:"scheduled_for" expr:"scheduled_for"`     // datetime_based_trigger: the due time it fired for
 }
 
 // TriggerEvent is a change Tripline derived from an inbound event: what rules
@@ -114,6 +117,7 @@ func (te TriggerEvent) MatchValues() []string {
 		if f.CustomField != nil {
 			return present(f.CustomField.Name)
 		}
+		return present(f.Field)
 	case "info":
 		var out []string
 		for _, s := range contactStrings {
@@ -177,6 +181,8 @@ func (te TriggerEvent) FieldsMap() map[string]any {
 			if x != nil {
 				m[name] = map[string]any{"id": x.ID, "author": x.Author, "text": x.Text}
 			}
+		case time.Time:
+			m[name] = x.UTC().Format(TimestampFormat)
 		case []string:
 			m[name] = orEmpty(x)
 		case []map[string]any:

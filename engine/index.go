@@ -13,6 +13,11 @@ type index struct {
 	version int64
 	byKey   map[indexKey][]*compiledRule
 	all     map[string]*compiledRule // by rule id, to reuse compilations on reload
+
+	// datetime holds the datetime_based_trigger rules by the field they
+	// watch. They are not in byKey: they fire from the scheduler (FireDue),
+	// never from the trigger events of an ingest.
+	datetime map[string][]*compiledRule
 }
 
 type indexKey struct {
@@ -28,7 +33,8 @@ func buildIndex(version int64, rules []Rule, folders []Folder, prev *index, log 
 	for _, f := range folders {
 		folderOn[f.ID] = f.Enabled
 	}
-	ix := &index{version: version, byKey: map[indexKey][]*compiledRule{}, all: make(map[string]*compiledRule, len(rules))}
+	ix := &index{version: version, byKey: map[indexKey][]*compiledRule{}, all: make(map[string]*compiledRule, len(rules)),
+		datetime: map[string][]*compiledRule{}}
 	for i := range rules {
 		r := &rules[i]
 		if !r.Enabled || (r.FolderID != "" && !folderOn[r.FolderID]) {
@@ -45,6 +51,10 @@ func buildIndex(version int64, rules []Rule, folders []Folder, prev *index, log 
 			}
 		}
 		ix.all[r.ID] = cr
+		if cr.datetime != nil {
+			ix.datetime[cr.datetime.Field] = append(ix.datetime[cr.datetime.Field], cr)
+			continue
+		}
 		k := indexKey{triggerType: cr.Trigger.Type, param: cr.param}
 		ix.byKey[k] = append(ix.byKey[k], cr)
 	}

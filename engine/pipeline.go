@@ -26,6 +26,10 @@ type PipelineConfig struct {
 	// OnCommit is called after a transaction that created deliveries commits,
 	// to wake the delivery worker. Optional.
 	OnCommit func()
+	// OnArm is called after a transaction that armed datetime triggers
+	// commits, with the earliest due time armed, to wake the scheduler when it
+	// sleeps past it. Optional.
+	OnArm func(next time.Time)
 	// MaxConflictRetries is how often an ingest transaction that lost a race
 	// with a concurrent one is run again. Default: 5.
 	MaxConflictRetries int
@@ -41,6 +45,9 @@ func (c *PipelineConfig) fill() error {
 	}
 	if c.OnCommit == nil {
 		c.OnCommit = func() {}
+	}
+	if c.OnArm == nil {
+		c.OnArm = func(time.Time) {}
 	}
 	c.MaxConflictRetries = cmp.Or(c.MaxConflictRetries, 5)
 	return nil
@@ -69,6 +76,8 @@ type IngestResult struct {
 	Duplicates      int      // events whose id was seen before; they fired nothing
 	TriggerEventIDs []string // the trigger events derived, in order
 	Deliveries      int      // deliveries created
+
+	nextDue time.Time // the earliest datetime trigger armed; zero if none
 }
 
 // Ingest applies events of one workspace in order, each seeing the state the
@@ -76,24 +85,32 @@ type IngestResult struct {
 // deliveries are committed together. Events must have been validated.
 func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []triggers.Event) (IngestResult, error) {
 	var res IngestResult
-	var err error
-	for try := 0; ; try++ {
-		err = p.cfg.Store.IngestInTx(ctx, func(tx IngestTx) error {
-			var err error
-			res, err = p.ingest(ctx, tx, workspaceID, events)
-			return err
-		})
-		if !errors.Is(err, tripline.ErrConflict) || try >= p.cfg.MaxConflictRetries || ctx.Err() != nil {
-			break
-		}
-	}
+	err := p.inTx(ctx, func(tx IngestTx) error {
+		var err error
+		res, err = p.ingest(ctx, tx, workspaceID, events)
+		return err
+	})
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
 	if res.Deliveries > 0 {
 		p.cfg.OnCommit()
 	}
+	if !res.nextDue.IsZero() {
+		p.cfg.OnArm(res.nextDue)
+	}
 	return res, nil
+}
+
+// inTx runs fn in an ingest transaction, again when it lost a race with a
+// concurrent one (tripline.ErrConflict), up to MaxConflictRetries times.
+func (p *Pipeline) inTx(ctx context.Context, fn func(tx IngestTx) error) error {
+	for try := 0; ; try++ {
+		err := p.cfg.Store.IngestInTx(ctx, fn)
+		if !errors.Is(err, tripline.ErrConflict) || try >= p.cfg.MaxConflictRetries || ctx.Err() != nil {
+			return err
+		}
+	}
 }
 
 func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event) (IngestResult, error) {
@@ -188,6 +205,10 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 		if err := tx.ContactUpsertMany(ctx, ContactUpsertManyParams{WorkspaceID: ws, Contacts: changed}); err != nil {
 			return res, err
 		}
+	}
+	// After the contacts are stored: due rows refer to them.
+	if res.nextDue, err = p.armContacts(ctx, tx, ws, ix, ids, loaded, contacts, now); err != nil {
+		return res, err
 	}
 	if len(tes) > 0 {
 		if err := tx.TriggerEventInsertMany(ctx, TriggerEventInsertManyParams{WorkspaceID: ws, Events: tes}); err != nil {

@@ -30,8 +30,9 @@ const (
 type compiledRule struct {
 	Rule
 	param   string      // the value of the trigger's match parameter; "" matches all
-	cond    *vm.Program // nil when the rule has no condition
-	actions []compiledAction
+	cond     *vm.Program // nil when the rule has no condition
+	actions  []compiledAction
+	datetime *DatetimeSchedule // set for datetime_based_trigger rules
 }
 
 type compiledAction struct {
@@ -45,6 +46,7 @@ func (t *Trigger) params() map[string]*string {
 	return map[string]*string{
 		"tag": &t.Tag, "field": &t.Field, "info": &t.Info, "sequence": &t.Sequence,
 		"assignee": &t.Assignee, "author": &t.Author, "name": &t.Name,
+		"direction": &t.Direction, "unit": &t.Unit, "at": &t.At, "timezone": &t.Timezone,
 	}
 }
 
@@ -83,6 +85,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 		}
 		add("trigger.type", msg)
 	} else {
+		cr.datetime = compileDatetime(&r.Trigger, add)
 		for name, v := range r.Trigger.params() {
 			param := slices.IndexFunc(spec.Params, func(p triggers.Param) bool { return p.Name == name })
 			switch {

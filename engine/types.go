@@ -42,6 +42,13 @@ type Trigger struct {
 	Assignee string `json:"assignee,omitempty"`
 	Author   string `json:"author,omitempty"`
 	Name     string `json:"name,omitempty"`
+
+	// datetime_based_trigger (Field is the date field); see docs/datetime.md.
+	Direction string `json:"direction,omitempty"` // before, after or on (the default)
+	Amount    int    `json:"amount,omitempty"`    // units before or after
+	Unit      string `json:"unit,omitempty"`      // minutes, hours or days
+	At        string `json:"at,omitempty"`        // "HH:MM", with days or on
+	Timezone  string `json:"timezone,omitempty"`  // IANA; "" is the workspace's (UTC)
 }
 
 // Action is what a rule does when it fires. The one type is "webhook".

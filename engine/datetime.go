@@ -32,10 +32,12 @@ type DatetimeSchedule struct {
 	Location *time.Location
 }
 
-// DueAt returns when the trigger fires for a field value, in UTC, or ok false
-// and why the value is not a date.
+// DueAt returns when the trigger fires for a field value, in UTC to the
+// millisecond (the precision due times are stored with), or ok false and why
+// the value is not a date.
 func (d *DatetimeSchedule) DueAt(value any) (time.Time, bool, string) {
-	return triggers.DueAt(value, d.Params, d.Location)
+	t, ok, reason := triggers.DueAt(value, d.Params, d.Location)
+	return t.Truncate(time.Millisecond), ok, reason
 }
 
 // DatetimeScheduleOf returns the schedule of a validated trigger, or nil when

@@ -48,9 +48,11 @@ type DueStore interface {
 	// SKIP LOCKED) never get the same row while its lease runs.
 	DatetimeDueClaim(ctx context.Context, params DatetimeDueClaimParams) ([]DueTrigger, error)
 
-	// DatetimeDueNext returns the earliest due time of the pending rows, and
-	// false when there is none.
-	DatetimeDueNext(ctx context.Context) (time.Time, bool, error)
+	// DatetimeDueNext returns the earliest due time after After among the
+	// pending rows, and false when there is none. (Rows already due are
+	// claimed; those under another scheduler's lease come back within the
+	// poll interval.)
+	DatetimeDueNext(ctx context.Context, after time.Time) (time.Time, bool, error)
 
 	// DatetimeDueReleaseClaims gives back Owner's claims on rows still
 	// pending, so that another scheduler fires them without waiting for the

@@ -29,7 +29,7 @@ const (
 // compiledRule is a rule ready to match: its condition and templates compiled.
 type compiledRule struct {
 	Rule
-	param   string      // the value of the trigger's match parameter; "" matches all
+	param    string      // the value of the trigger's match parameter; "" matches all
 	cond     *vm.Program // nil when the rule has no condition
 	actions  []compiledAction
 	datetime *DatetimeSchedule // set for datetime_based_trigger rules

@@ -143,7 +143,7 @@ func (s *Scheduler) RunDue(ctx context.Context) (PassResult, error) {
 			break
 		}
 	}
-	next, ok, err := s.cfg.Store.DatetimeDueNext(ctx)
+	next, ok, err := s.cfg.Store.DatetimeDueNext(ctx, s.cfg.Now().UTC())
 	if err != nil {
 		return total, err
 	}

@@ -10,6 +10,7 @@ import (
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/triggers"
 )
 
 // defaultLimit is a list's page size when the caller gives none.
@@ -92,13 +93,17 @@ func (s *Store) FolderUpdate(ctx context.Context, f engine.Folder) error {
 		if err := bumpRulesVersion(tx, f.WorkspaceID); err != nil {
 			return err
 		}
+		var old folderRow
+		if err := tx.Where("workspace_id = ? AND id = ?", f.WorkspaceID, f.ID).Take(&old).Error; err != nil {
+			return notFound(err, "folder %s", f.ID)
+		}
 		res := tx.Model(&folderRow{}).Where("workspace_id = ? AND id = ?", f.WorkspaceID, f.ID).
 			Updates(map[string]any{"name": f.Name, "enabled": f.Enabled, "updated_at": ts(f.UpdatedAt)})
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected == 0 {
-			return errNotFound("folder %s", f.ID)
+		if old.Enabled != f.Enabled {
+			return s.syncFolderDatetime(tx, f.WorkspaceID, f.ID)
 		}
 		return nil
 	})
@@ -197,7 +202,13 @@ func (s *Store) RuleInsert(ctx context.Context, r engine.Rule) error {
 		if err := checkFolder(tx, r.WorkspaceID, r.FolderID); err != nil {
 			return err
 		}
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		if row.TriggerType == triggers.TriggerDatetimeBased {
+			return s.syncDatetime(tx, r.WorkspaceID, []string{r.ID}, true)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("insert rule %s: %w", r.ID, err)
@@ -222,6 +233,10 @@ func (s *Store) RuleUpdate(ctx context.Context, r engine.Rule) error {
 		if err := checkFolder(tx, r.WorkspaceID, r.FolderID); err != nil {
 			return err
 		}
+		var old ruleRow
+		if err := tx.Where("workspace_id = ? AND id = ?", r.WorkspaceID, r.ID).Take(&old).Error; err != nil {
+			return notFound(err, "rule %s", r.ID)
+		}
 		res := tx.Model(&ruleRow{}).Where("workspace_id = ? AND id = ?", r.WorkspaceID, r.ID).Updates(map[string]any{
 			"folder_id":    row.FolderID,
 			"name":         row.Name,
@@ -238,6 +253,13 @@ func (s *Store) RuleUpdate(ctx context.Context, r engine.Rule) error {
 		}
 		if res.RowsAffected == 0 {
 			return errNotFound("rule %s", r.ID)
+		}
+		// A datetime rule is armed again when its trigger or its being
+		// active may have changed; a rename keeps its due times.
+		triggerChanged := old.TriggerType != row.TriggerType || old.Trigger != row.Trigger
+		if (old.TriggerType == triggers.TriggerDatetimeBased || row.TriggerType == triggers.TriggerDatetimeBased) &&
+			(triggerChanged || old.Enabled != row.Enabled || deref(old.FolderID) != deref(row.FolderID)) {
+			return s.syncDatetime(tx, r.WorkspaceID, []string{r.ID}, triggerChanged)
 		}
 		return nil
 	})

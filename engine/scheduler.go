@@ -189,7 +189,8 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 }
 
 // Wake tells the scheduler that a due time at next was armed: if it sleeps
-// past next, it wakes now to look. It never blocks; Pipeline's OnArm calls it.
+// past next, it wakes now to look (a zero next always wakes it). It never
+// blocks; Pipeline's OnArm calls it.
 func (s *Scheduler) Wake(next time.Time) {
 	s.mu.Lock()
 	sleeping := s.sleeping

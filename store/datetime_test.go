@@ -480,3 +480,37 @@ func TestTwoSchedulersFireEachDueTimeOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestSchedulerStartWakeStop(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		start := utc(t, "2026-11-22T10:00:00Z")
+		f := dtSetup(t, dialect, start)
+		committed := make(chan struct{}, 10)
+		p, err := engine.NewPipeline(engine.PipelineConfig{Store: f.s, Now: f.clock.Now, OnCommit: func() { committed <- struct{}{} }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := engine.NewScheduler(engine.SchedulerConfig{Store: f.s, Pipeline: p, Now: f.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.rule(t, engine.Trigger{Field: "at", Direction: "on"})
+		f.set(t, "c_1", map[string]any{"at": "2026-11-22T10:05:00Z"})
+		if err := sc.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(start.Add(5 * time.Minute))
+		sc.Wake(time.Time{}) // the injected clock jumped: look now
+		select {
+		case <-committed:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the scheduler did not fire after Wake")
+		}
+		if err := sc.Stop(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.Start(t.Context()); err == nil {
+			t.Fatal("started twice")
+		}
+	})
+}

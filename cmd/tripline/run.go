@@ -45,6 +45,7 @@ type config struct {
 	LogFormat       string        // TRIPLINE_LOG_FORMAT: text or json
 	ShutdownTimeout time.Duration // TRIPLINE_SHUTDOWN_TIMEOUT, default 20s
 	ClaimLease      time.Duration // TRIPLINE_CLAIM_LEASE; 0 means the worker's default
+	SchedulerPoll   time.Duration // TRIPLINE_SCHEDULER_POLL, default 30s (the most)
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -58,6 +59,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.BootstrapAPIKey, "bootstrap-api-key", "", "create the default workspace with this API key if absent")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
+	fs.DurationVar(&c.SchedulerPoll, "scheduler-poll", engine.MaxSchedulerPoll, "how often the datetime-trigger scheduler looks for due times armed by other instances (at most 30s)")
 	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
 }
 
@@ -316,9 +318,15 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake})
+	var scheduler *engine.Scheduler // the pipeline wakes it when it arms a sooner due time
+	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake,
+		OnArm: func(next time.Time) { scheduler.Wake(next) }})
 	if err != nil {
 		return err
+	}
+	scheduler, err = engine.NewScheduler(engine.SchedulerConfig{Store: st, Pipeline: pipeline, Logger: log, PollInterval: cfg.SchedulerPoll})
+	if err != nil {
+		return fmt.Errorf("--scheduler-poll: %w", err)
 	}
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version})
 	if err != nil {
@@ -335,6 +343,10 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	if err := scheduler.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "Tripline %s listening on http://%s (database: %s)\n", Version, displayAddr(ln.Addr()), st.Dialect())
@@ -348,8 +360,9 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	herr := srv.Shutdown(sctx)
+	serr := scheduler.Stop(sctx)
 	werr := worker.Stop(sctx)
-	return errors.Join(herr, werr)
+	return errors.Join(herr, serr, werr)
 }
 
 func displayAddr(a net.Addr) string {

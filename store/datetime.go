@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -163,6 +165,10 @@ func (s *Store) DatetimeDueClaim(ctx context.Context, p engine.DatetimeDueClaimP
 	if err != nil {
 		return nil, fmt.Errorf("claim due triggers: %w", err)
 	}
+	// RETURNING keeps no order: give them oldest due first.
+	slices.SortFunc(rows, func(a, b datetimeDueRow) int {
+		return cmp.Or(cmp.Compare(a.DueAt, b.DueAt), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.ContactID, b.ContactID))
+	})
 	out := make([]engine.DueTrigger, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()

@@ -54,7 +54,7 @@ func ParseDateValue(value any, loc *time.Location) (t time.Time, dateOnly bool, 
 		if value == nil {
 			return time.Time{}, false, "the field is not set"
 		}
-		return time.Time{}, false, fmt.Sprintf("the value is a %s, not a date string; use RFC 3339 (2026-12-01T15:00:00Z) or a date (2026-12-01)", jsonKind(value))
+		return time.Time{}, false, fmt.Sprintf("the value is %s, not a date string; use RFC 3339 (2026-12-01T15:00:00Z) or a date (2026-12-01)", jsonKind(value))
 	}
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
@@ -167,19 +167,19 @@ func sameWall(t, w time.Time) bool {
 	return ty == wy && tmo == wmo && td == wd && th == wh && tm == wm && ts == ws
 }
 
-// jsonKind names the JSON type of a decoded value.
+// jsonKind names the JSON type of a decoded value, with its article.
 func jsonKind(v any) string {
 	switch v.(type) {
 	case bool:
-		return "boolean"
+		return "a boolean"
 	case float64, float32, int, int64:
-		return "number"
+		return "a number"
 	case map[string]any:
-		return "object"
+		return "an object"
 	case []any:
-		return "array"
+		return "an array"
 	}
-	return fmt.Sprintf("%T", v)
+	return fmt.Sprintf("a %T", v)
 }
 
 func truncate(s string, n int) string {

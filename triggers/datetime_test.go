@@ -79,7 +79,7 @@ func TestDueAtNotADate(t *testing.T) {
 		{nil, "not set"},
 		{42.0, "is a number"},
 		{true, "is a boolean"},
-		{map[string]any{"a": 1.0}, "is a object"},
+		{map[string]any{"a": 1.0}, "is an object"},
 		{"tomorrow", `"tomorrow" is not a date`},
 		{"2026-02-30", "is not a date"},
 		{"", "is not a date"},

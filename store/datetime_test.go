@@ -514,3 +514,57 @@ func TestSchedulerStartWakeStop(t *testing.T) {
 		}
 	})
 }
+
+// Two instances (two stores, two pools, two schedulers) on one Postgres fire
+// each due time once.
+func TestTwoInstancesOnOnePostgresFireOnce(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	start := utc(t, "2026-11-22T10:00:00Z")
+	c := &clock{now: start}
+	open := func() *store.Store {
+		s, err := store.Open(t.Context(), store.Config{URL: url, Now: c.Now, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := dtOn(t, open(), c)
+	b := a
+	b.s = open()
+	b.p, b.sched = b.newScheduler(t, "sch_b")
+	r := a.rule(t, engine.Trigger{Field: "at", Direction: "after", Amount: 5, Unit: "minutes"})
+	const n = 200
+	events := make([]triggers.Event, n)
+	for i := range events {
+		events[i] = triggers.Event{Type: triggers.EventContactUpdated, ContactID: id.New("c"),
+			Contact: fieldsPatch(t, map[string]any{"at": start.Add(time.Duration(i) * time.Second).Format(time.RFC3339)})}
+	}
+	if _, err := a.p.Ingest(t.Context(), a.ws.ID, events); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(start.Add(time.Hour))
+	var wg sync.WaitGroup
+	results := make([]engine.PassResult, 2)
+	for i, f := range []dtFixture{a, b} {
+		wg.Go(func() {
+			res, err := f.sched.RunDue(context.Background())
+			if err != nil {
+				t.Errorf("RunDue: %v", err)
+			}
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	if results[0].Fired+results[1].Fired != n {
+		t.Fatalf("fired %+v, want %d in all", results, n)
+	}
+	if got := len(a.deliveries(t, r.ID)); got != n {
+		t.Fatalf("%d deliveries, want %d", got, n)
+	}
+	t.Logf("instance a fired %d, b %d", results[0].Fired, results[1].Fired)
+}

@@ -31,11 +31,11 @@ type DueTx interface {
 	// pairs; rows that fired are kept, to remember their value.
 	DatetimeDueCancelMany(ctx context.Context, params DatetimeDueCancelManyParams) error
 
-	// DatetimeDueMarkFired marks a pending row fired at Now if it still holds
-	// Due's ValueHash and DueAt, and reports whether it did. On Postgres a
-	// concurrent transaction marking the same row waits for this one and then
-	// finds it fired: a due time fires once.
-	DatetimeDueMarkFired(ctx context.Context, params DatetimeDueMarkFiredParams) (bool, error)
+	// DatetimeDueMarkFiredMany marks fired at Now the pending rows that still
+	// hold their Due's ValueHash and DueAt, and returns the keys it marked.
+	// On Postgres a concurrent transaction marking the same row waits for
+	// this one and then finds it fired: a due time fires once.
+	DatetimeDueMarkFiredMany(ctx context.Context, params DatetimeDueMarkFiredManyParams) (map[DueKey]bool, error)
 }
 
 // DueStore is what the Scheduler needs from storage.
@@ -78,9 +78,9 @@ type DatetimeDueCancelManyParams struct {
 	Keys        []DueKey
 }
 
-// DatetimeDueMarkFiredParams are the parameters of DueTx.DatetimeDueMarkFired.
-type DatetimeDueMarkFiredParams struct {
-	Due DueTrigger
+// DatetimeDueMarkFiredManyParams are the parameters of DueTx.DatetimeDueMarkFiredMany.
+type DatetimeDueMarkFiredManyParams struct {
+	Due []DueTrigger
 	Now time.Time
 }
 

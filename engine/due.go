@@ -136,10 +136,7 @@ func (p *Pipeline) fireDue(ctx context.Context, tx IngestTx, ws string, due []Du
 	}
 
 	var cancel []DueKey
-	var rearm []DueTrigger
-	byRule := map[string][]triggers.TriggerEvent{}
-	var order []*compiledRule
-	var all []triggers.TriggerEvent
+	var rearm, valid []DueTrigger
 	for _, d := range due {
 		cr := ix.all[d.RuleID]
 		c := contacts[d.ContactID]
@@ -163,18 +160,27 @@ func (p *Pipeline) fireDue(ctx context.Context, tx IngestTx, ws string, due []Du
 			res.Dropped++
 			continue
 		}
-		marked, err := dtx.DatetimeDueMarkFired(ctx, DatetimeDueMarkFiredParams{Due: d, Now: now})
-		if err != nil {
+		valid = append(valid, d)
+	}
+	var marked map[DueKey]bool
+	if len(valid) > 0 {
+		if marked, err = dtx.DatetimeDueMarkFiredMany(ctx, DatetimeDueMarkFiredManyParams{Due: valid, Now: now}); err != nil {
 			return res, time.Time{}, err
 		}
-		if !marked { // fired by another scheduler, or re-armed meanwhile
+	}
+	byRule := map[string][]triggers.TriggerEvent{}
+	var order []*compiledRule
+	var all []triggers.TriggerEvent
+	for _, d := range valid {
+		if !marked[DueKey{RuleID: d.RuleID, ContactID: d.ContactID}] { // fired by another scheduler, or re-armed meanwhile
 			res.Dropped++
 			continue
 		}
+		cr, c := ix.all[d.RuleID], contacts[d.ContactID]
 		te := triggers.TriggerEvent{
 			ID: id.NewAt(id.TriggerEvent, now), Type: triggers.TriggerDatetimeBased, Timestamp: now,
 			ContactID: c.ID, Contact: *c, Previous: c.Clone(),
-			Fields: triggers.Fields{Field: cr.datetime.Field, FieldValue: value, ScheduledFor: d.DueAt},
+			Fields: triggers.Fields{Field: cr.datetime.Field, FieldValue: c.CustomFields[cr.datetime.Field], ScheduledFor: d.DueAt},
 		}
 		if _, seen := byRule[cr.ID]; !seen {
 			order = append(order, cr)

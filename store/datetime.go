@@ -114,20 +114,39 @@ func (t *ingestTx) DatetimeDueCancelMany(ctx context.Context, p engine.DatetimeD
 	return nil
 }
 
-// DatetimeDueMarkFired implements engine.DueTx with one conditional update.
-func (t *ingestTx) DatetimeDueMarkFired(ctx context.Context, p engine.DatetimeDueMarkFiredParams) (bool, error) {
+// DatetimeDueMarkFiredMany implements engine.DueTx with one conditional
+// UPDATE … FROM a VALUES list per batch, RETURNING the rows it marked.
+func (t *ingestTx) DatetimeDueMarkFiredMany(ctx context.Context, p engine.DatetimeDueMarkFiredManyParams) (map[engine.DueKey]bool, error) {
 	now := p.Now
 	if now.IsZero() {
 		now = t.s.now()
 	}
-	d := p.Due
-	res := t.db(ctx).Exec(`UPDATE datetime_due SET state = 'fired', fired_at = ?, claimed_by = NULL, lease_until = NULL
-		WHERE rule_id = ? AND contact_id = ? AND state = 'pending' AND value_hash = ? AND due_at = ?`,
-		ts(now), d.RuleID, d.ContactID, d.ValueHash, ms(d.DueAt))
-	if res.Error != nil {
-		return false, fmt.Errorf("mark due trigger fired: %w", translate(res.Error))
+	marked := make(map[engine.DueKey]bool, len(p.Due))
+	for _, batch := range chunks(p.Due, t.s.batchRows(4)) {
+		var sql strings.Builder
+		sql.WriteString(`WITH v (rule_id, contact_id, value_hash, due_at) AS (VALUES `)
+		args := make([]any, 0, 1+4*len(batch))
+		for i, d := range batch {
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint))")
+			args = append(args, d.RuleID, d.ContactID, d.ValueHash, ms(d.DueAt))
+		}
+		sql.WriteString(`) UPDATE datetime_due SET state = 'fired', fired_at = ?, claimed_by = NULL, lease_until = NULL
+			FROM v WHERE datetime_due.rule_id = v.rule_id AND datetime_due.contact_id = v.contact_id
+			AND datetime_due.state = 'pending' AND datetime_due.value_hash = v.value_hash AND datetime_due.due_at = v.due_at
+			RETURNING datetime_due.rule_id, datetime_due.contact_id`)
+		args = append(args, ts(now))
+		var rows []struct{ RuleID, ContactID string }
+		if err := t.db(ctx).Raw(sql.String(), args...).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("mark due triggers fired: %w", translate(err))
+		}
+		for _, r := range rows {
+			marked[engine.DueKey{RuleID: r.RuleID, ContactID: r.ContactID}] = true
+		}
 	}
-	return res.RowsAffected == 1, nil
+	return marked, nil
 }
 
 // DatetimeDueClaim implements engine.DueStore in one statement: an UPDATE of

@@ -176,7 +176,8 @@ func TestDatetimeDueStore(t *testing.T) {
 		}
 		mark := func(d engine.DueTrigger) (ok bool) {
 			ingest(t, s, func(tx engine.IngestTx) (err error) {
-				ok, err = tx.(engine.DueTx).DatetimeDueMarkFired(ctx, engine.DatetimeDueMarkFiredParams{Due: d, Now: t0})
+				m, err := tx.(engine.DueTx).DatetimeDueMarkFiredMany(ctx, engine.DatetimeDueMarkFiredManyParams{Due: []engine.DueTrigger{d}, Now: t0})
+				ok = m[engine.DueKey{RuleID: d.RuleID, ContactID: d.ContactID}]
 				return err
 			})
 			return ok

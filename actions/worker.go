@@ -40,6 +40,21 @@ type WorkerConfig struct {
 	// Concurrency is the most sends in flight at once. Default 64.
 	Concurrency int
 
+	// EndpointConcurrency is the most sends in flight at once to one endpoint
+	// whose max_in_flight is unset, so that one slow endpoint cannot take
+	// every send slot. Default: a quarter of Concurrency.
+	EndpointConcurrency int
+
+	// BreakerThreshold is how many consecutive failed attempts to one
+	// endpoint open its circuit breaker: from then on one probe at a time
+	// goes out, after BreakerCooldown (doubling after each failed probe, up
+	// to a minute), and the rest of its backlog waits, unattempted, until a
+	// probe succeeds. Default 5.
+	BreakerThreshold int
+
+	// BreakerCooldown is the wait before the first probe. Default 1 s.
+	BreakerCooldown time.Duration
+
 	// BatchSize is the most deliveries claimed in one call and the most
 	// outcomes recorded in one call. Default 100.
 	BatchSize int
@@ -72,6 +87,9 @@ func (c *WorkerConfig) withDefaults() {
 	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	c.Owner = cmp.Or(c.Owner, id.New("wrk"))
 	c.Concurrency = cmp.Or(c.Concurrency, 64)
+	c.EndpointConcurrency = cmp.Or(c.EndpointConcurrency, max(c.Concurrency/4, 1))
+	c.BreakerThreshold = cmp.Or(c.BreakerThreshold, defaultBreakerThreshold)
+	c.BreakerCooldown = cmp.Or(c.BreakerCooldown, defaultBreakerCooldown)
 	c.BatchSize = cmp.Or(c.BatchSize, 100)
 	c.Lease = cmp.Or(c.Lease, 60*time.Second+MaxTimeout)
 	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
@@ -89,6 +107,12 @@ func (c *WorkerConfig) validate() error {
 		return errors.New("worker config: Sender is required")
 	case c.Concurrency < 1:
 		return fmt.Errorf("worker config: Concurrency is %d; it must be at least 1", c.Concurrency)
+	case c.EndpointConcurrency < 1:
+		return fmt.Errorf("worker config: EndpointConcurrency is %d; it must be at least 1", c.EndpointConcurrency)
+	case c.BreakerThreshold < 1:
+		return fmt.Errorf("worker config: BreakerThreshold is %d; it must be at least 1", c.BreakerThreshold)
+	case c.BreakerCooldown <= 0:
+		return fmt.Errorf("worker config: BreakerCooldown is %s; it must be positive", c.BreakerCooldown)
 	case c.BatchSize < 1:
 		return fmt.Errorf("worker config: BatchSize is %d; it must be at least 1", c.BatchSize)
 	case c.Lease < 2*time.Second:
@@ -118,6 +142,7 @@ type Worker struct {
 	log *slog.Logger
 
 	send    func(context.Context, Claimed) Attempt // cfg.Sender.Send
+	gates   *gates                                 // per-endpoint limits and breakers
 	backoff func(failures int) time.Duration       // wait after failed queue calls
 
 	wake      chan struct{}  // Wake was called
@@ -160,6 +185,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		send:      cfg.Sender.Send,
+		gates:     newGates(cfg.Now, cfg.EndpointConcurrency, cfg.BreakerThreshold, cfg.BreakerCooldown),
 		backoff:   func(n int) time.Duration { return min(100*time.Millisecond<<min(n-1, 10), 30*time.Second) },
 		wake:      make(chan struct{}, 1),
 		slotFreed: make(chan struct{}, 1),
@@ -248,6 +274,9 @@ func (w *Worker) claimLoop(ctx context.Context) {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
+	unblock := time.NewTimer(time.Hour) // an endpoint held back by its rate or breaker may go
+	unblock.Stop()
+	defer unblock.Stop()
 
 	more, failures := true, 0 // more: due deliveries may be left unclaimed
 	for {
@@ -258,9 +287,16 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			case <-w.stop:
 				return
 			case <-w.slotFreed:
+				// A send that ended may have opened its endpoint's breaker:
+				// the held-back deliveries wait for its cool-down.
+				if _, next := w.gates.blocked(); !next.IsZero() {
+					unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
+				}
 			case <-w.wake:
 				more = true
 			case <-poll.C:
+				more = true
+			case <-unblock.C:
 				more = true
 			case <-retry.C:
 				w.mu.Lock()
@@ -281,8 +317,9 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		}
 		now := w.cfg.Now()
 		limit := min(w.free(), w.cfg.BatchSize)
+		exclude, _ := w.gates.blocked()
 		claimed, err := w.cfg.Queue.DeliveryClaimDue(w.sendCtx, DeliveryClaimDueParams{
-			Owner: w.cfg.Owner, Now: now, LeaseUntil: now.Add(w.cfg.Lease), Limit: limit,
+			Owner: w.cfg.Owner, Now: now, LeaseUntil: now.Add(w.cfg.Lease), Limit: limit, ExcludeEndpoints: exclude,
 		})
 		if err != nil {
 			if w.stopping(ctx) {
@@ -309,10 +346,19 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		// Each attempt must end while its claim still holds, with time left to
 		// record it. Deadlines are wall-clock: the injected clock may be fake.
 		deadline := time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
+		var held []string
 		for _, c := range claimed {
+			if !w.gates.admit(c.Endpoint) {
+				held = append(held, c.Delivery.ID)
+				continue
+			}
 			w.slots <- struct{}{}
 			w.sends.Add(1)
 			go w.deliver(c, deadline)
+		}
+		w.hold(held)
+		if _, next := w.gates.blocked(); !next.IsZero() {
+			unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
 		}
 		more = len(claimed) >= limit
 	}
@@ -348,12 +394,18 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
 // delivery whose send was cancelled before it began is released instead.
 func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	defer w.sends.Done()
+	attempted, ok := false, false
 	if w.sendCtx.Err() == nil {
-		w.outcomes <- recording{Outcome: w.outcome(c, w.safeSend(c, deadline)), endpointID: c.Delivery.EndpointID}
+		a := w.safeSend(c, deadline)
+		attempted, ok = true, a.Succeeded()
+		w.outcomes <- recording{Outcome: w.outcome(c, a), endpointID: c.Delivery.EndpointID}
 	} else {
 		w.mu.Lock()
 		w.unsent = append(w.unsent, c.Delivery.ID)
 		w.mu.Unlock()
+	}
+	if w.gates.done(c.Endpoint.ID, attempted, ok) {
+		notify(w.wake)
 	}
 	<-w.slots
 	notify(w.slotFreed)

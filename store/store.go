@@ -73,6 +73,8 @@ type Store struct {
 	log     *slog.Logger
 	secrets Sealer
 	clock   func() time.Time
+	url     string // for the LISTEN connection (Postgres)
+	channel string // the deliveries notification channel (Postgres)
 
 	maxParams int // bind parameters per statement
 }
@@ -84,6 +86,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		log:     cmp.Or(cfg.Logger, slog.Default()),
 		secrets: cfg.Secrets,
 		clock:   cfg.Now,
+		url:     cfg.URL,
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -132,6 +135,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if s.dialect == DialectPostgres {
+		var schema string
+		if err := s.db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		s.channel = channelFor(schema)
 	}
 	return s, nil
 }

@@ -335,6 +335,11 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	// Commits in other instances wake this worker (Postgres LISTEN/NOTIFY).
+	lctx, stopListen := context.WithCancel(ctx)
+	listening := make(chan error, 1)
+	go func() { listening <- st.ListenDeliveries(lctx, worker.Wake) }()
+	defer func() { stopListen(); <-listening }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "Tripline %s listening on http://%s (database: %s)\n", Version, displayAddr(ln.Addr()), st.Dialect())

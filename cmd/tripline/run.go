@@ -86,7 +86,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	root := &ffcli.Command{
 		Name:       "tripline",
-		ShortUsage: "tripline [serve] [flags] | migrate | workspaces create NAME | keys create --workspace NAME | version",
+		ShortUsage: "tripline [serve] [flags] | migrate | workspaces create NAME | keys create --workspace NAME | bench | version",
 		LongHelp:   "Every flag can also be set by an environment variable: --database-url is TRIPLINE_DATABASE_URL.",
 		FlagSet:    newFS("tripline", cfg.serveFlags),
 		Options:    opts,
@@ -144,6 +144,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 						})
 					}}},
 			},
+			benchCommand(stdout, stderr),
 			{Name: "version", ShortUsage: "tripline version", ShortHelp: "print the version",
 				Exec: func(context.Context, []string) error { fmt.Fprintln(stdout, "tripline", Version); return nil }},
 		},

@@ -194,11 +194,103 @@ func (gs *gates) state(endpointID string) (gate, bool) {
 	return *g, true
 }
 
-// hold gives back claimed deliveries that their endpoint's limits or breaker
-// keep from going now, unattempted and keeping their place in the queue. The
-// endpoint is left out of claims until it can take a send, so they are not
-// claimed again in a loop. When the release fails they come back when their
-// lease runs out.
+// heldClaim is a claimed delivery waiting for its endpoint to take a send.
+type heldClaim struct {
+	Claimed
+	deadline time.Time // of its attempt, set by the claim's lease
+}
+
+// usable reports whether an attempt begun now still fits in the claim's lease.
+func (h heldClaim) usable() bool { return time.Until(h.deadline) > attemptTimeout(h.Endpoint) }
+
+// admit reports whether c may be sent now; if not, c is held in memory,
+// still claimed, until its endpoint can take it: sends ending on the
+// endpoint take held deliveries in claim order, without a claim. Held
+// deliveries take no send slot, and the endpoint is left out of claims
+// while it is blocked, so a slow, limited or failing endpoint costs neither
+// slots nor queries.
+func (w *Worker) admit(c Claimed, deadline time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.held[c.Endpoint.ID]) == 0 && w.gates.admit(c.Endpoint) {
+		return true
+	}
+	if w.held == nil {
+		w.held = make(map[string][]heldClaim)
+	}
+	w.held[c.Endpoint.ID] = append(w.held[c.Endpoint.ID], heldClaim{Claimed: c, deadline: deadline})
+	return false
+}
+
+// takeHeld returns the oldest delivery held for endpointID when the endpoint
+// may take it now, counting it in flight. Nothing is taken once the worker
+// stops.
+func (w *Worker) takeHeld(endpointID string) (heldClaim, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	q := w.held[endpointID]
+	if len(q) == 0 || w.stopping(w.runCtx) || !q[0].usable() || !w.gates.admit(q[0].Endpoint) {
+		return heldClaim{}, false
+	}
+	if len(q) == 1 {
+		delete(w.held, endpointID)
+	} else {
+		w.held[endpointID] = q[1:]
+	}
+	return q[0], true
+}
+
+// dispatchHeld sends held deliveries whose endpoints may take them now (a
+// rate token came, a breaker cooled down), while send slots are free.
+func (w *Worker) dispatchHeld() {
+	w.mu.Lock()
+	eps := make([]string, 0, len(w.held))
+	for ep := range w.held {
+		eps = append(eps, ep)
+	}
+	w.mu.Unlock()
+	for _, ep := range eps {
+		for w.free() > 0 {
+			h, ok := w.takeHeld(ep)
+			if !ok {
+				break
+			}
+			w.slots <- struct{}{}
+			w.sends.Add(1)
+			go w.deliver(h.Claimed, h.deadline)
+		}
+	}
+}
+
+// releaseHeld gives back held deliveries whose attempt would no longer fit
+// in their lease, or all of them (at shutdown), unattempted. They keep their
+// place in the queue and are claimed again once their endpoint can take
+// them.
+func (w *Worker) releaseHeld(all bool) {
+	var ids []string
+	w.mu.Lock()
+	for ep, q := range w.held {
+		kept := q[:0]
+		for _, h := range q {
+			if all || !h.usable() {
+				ids = append(ids, h.Delivery.ID)
+			} else {
+				kept = append(kept, h)
+			}
+		}
+		if len(kept) == 0 {
+			delete(w.held, ep)
+		} else {
+			w.held[ep] = kept
+		}
+	}
+	w.mu.Unlock()
+	w.hold(ids)
+}
+
+// hold gives back claimed deliveries that were held and not attempted,
+// keeping their place in the queue. When the release fails they come back
+// when their lease runs out.
 func (w *Worker) hold(ids []string) {
 	if len(ids) == 0 {
 		return

@@ -162,6 +162,8 @@ type Worker struct {
 	dbCtx       context.Context // cancelled finalizeGrace after that
 	cancelDB    context.CancelFunc
 	nextRetry   time.Time // soonest retry within PollInterval, zero if none
+	held        map[string][]heldClaim // claimed, waiting for their endpoint's limits, by endpoint
+	runCtx      context.Context        // Start's context
 	unsent      []string  // claimed but not attempted, to release
 
 	stopOnce                      sync.Once
@@ -213,6 +215,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.ctx = context.WithoutCancel(ctx)
 	w.sendCtx, w.cancelSends = context.WithCancelCause(w.ctx)
 	w.dbCtx, w.cancelDB = context.WithCancel(w.ctx)
+	w.runCtx = ctx
 	go w.run(ctx)
 	return nil
 }
@@ -261,6 +264,7 @@ func (w *Worker) run(ctx context.Context) {
 	}()
 	w.claimLoop(ctx)
 	w.sends.Wait()
+	w.releaseHeld(true)
 	close(w.outcomes)
 	<-recorded
 	w.releaseUnsent()
@@ -315,6 +319,11 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		if w.stopping(ctx) {
 			return
 		}
+		w.dispatchHeld()
+		w.releaseHeld(false)
+		if w.free() == 0 {
+			continue
+		}
 		now := w.cfg.Now()
 		limit := min(w.free(), w.cfg.BatchSize)
 		exclude, _ := w.gates.blocked()
@@ -346,17 +355,15 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		// Each attempt must end while its claim still holds, with time left to
 		// record it. Deadlines are wall-clock: the injected clock may be fake.
 		deadline := time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
-		var held []string
 		for _, c := range claimed {
-			if !w.gates.admit(c.Endpoint) {
-				held = append(held, c.Delivery.ID)
+			if !w.admit(c, deadline) {
 				continue
 			}
 			w.slots <- struct{}{}
 			w.sends.Add(1)
 			go w.deliver(c, deadline)
 		}
-		w.hold(held)
+		w.dispatchHeld()
 		if _, next := w.gates.blocked(); !next.IsZero() {
 			unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
 		}
@@ -404,7 +411,14 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 		w.unsent = append(w.unsent, c.Delivery.ID)
 		w.mu.Unlock()
 	}
-	if w.gates.done(c.Endpoint.ID, attempted, ok) {
+	wake := w.gates.done(c.Endpoint.ID, attempted, ok)
+	// The slot goes to the next delivery held for this endpoint, if it may go.
+	if next, found := w.takeHeld(c.Endpoint.ID); found {
+		w.sends.Add(1)
+		go w.deliver(next.Claimed, next.deadline)
+		return
+	}
+	if wake {
 		notify(w.wake)
 	}
 	<-w.slots

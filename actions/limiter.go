@@ -45,7 +45,7 @@ type gate struct {
 	until    time.Time // open: no probe before this
 	backoff  time.Duration
 
-	deferred bool // a delivery was held back since the endpoint last unblocked
+	skipped bool // left out of a claim since it last unblocked: due deliveries may wait in the queue
 }
 
 func newGates(now func() time.Time, share, threshold int, cooldown time.Duration) *gates {
@@ -98,8 +98,7 @@ func (g *gate) blockedUntil(now time.Time) (bool, time.Time) {
 }
 
 // admit reports whether a delivery to ep may be sent now, and if so counts it
-// in flight (and as the probe, when the breaker is open). A delivery not
-// admitted marks the endpoint deferred, so that release wakes the worker.
+// in flight (and as the probe, when the breaker is open).
 func (gs *gates) admit(ep Endpoint) bool {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
@@ -111,7 +110,6 @@ func (gs *gates) admit(ep Endpoint) bool {
 	gs.configure(g, ep)
 	now := gs.now()
 	if blocked, _ := g.blockedUntil(now); blocked {
-		g.deferred = true
 		return false
 	}
 	if g.rate > 0 {
@@ -121,19 +119,17 @@ func (gs *gates) admit(ep Endpoint) bool {
 		g.probing = true
 	}
 	g.inFlight++
-	g.deferred = false
 	return true
 }
 
 // done records the end of a send admitted for endpointID: attempted says an
-// attempt was made, ok that it succeeded. It reports whether deliveries held
-// back for the endpoint may go now (the worker should claim again).
-func (gs *gates) done(endpointID string, attempted, ok bool) (wake bool) {
+// attempt was made, ok that it succeeded.
+func (gs *gates) done(endpointID string, attempted, ok bool) {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	g := gs.m[endpointID]
 	if g == nil {
-		return false
+		return
 	}
 	g.inFlight--
 	now := gs.now()
@@ -153,16 +149,29 @@ func (gs *gates) done(endpointID string, attempted, ok bool) (wake bool) {
 			g.until = now.Add(g.backoff)
 		}
 	}
-	if blocked, _ := g.blockedUntil(now); g.deferred && !blocked {
-		g.deferred = false
+}
+
+// unblocked reports whether endpointID, left out of a claim, may take a
+// send now; the worker should then claim again. It reports it once.
+func (gs *gates) unblocked(endpointID string) bool {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	g := gs.m[endpointID]
+	return g != nil && gs.unblockedLocked(g, gs.now())
+}
+
+func (gs *gates) unblockedLocked(g *gate, now time.Time) bool {
+	if blocked, _ := g.blockedUntil(now); g.skipped && !blocked {
+		g.skipped = false
 		return true
 	}
 	return false
 }
 
 // blocked returns the endpoints that can take no send now, to leave out of
-// the next claim, and the soonest time one of the deferred ones may go
-// again, zero if none waits on time. Idle state is dropped on the way.
+// the next claim (each is marked skipped), and the soonest time one that
+// waits on time may go again, zero if none does. Idle state is dropped on
+// the way.
 func (gs *gates) blocked() (ids []string, next time.Time) {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
@@ -176,7 +185,8 @@ func (gs *gates) blocked() (ids []string, next time.Time) {
 			continue
 		}
 		ids = append(ids, id)
-		if g.deferred && !at.IsZero() && (next.IsZero() || at.Before(next)) {
+		g.skipped = true
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
 			next = at
 		}
 	}

@@ -161,10 +161,10 @@ type Worker struct {
 	cancelSends context.CancelCauseFunc
 	dbCtx       context.Context // cancelled finalizeGrace after that
 	cancelDB    context.CancelFunc
-	nextRetry   time.Time // soonest retry within PollInterval, zero if none
+	nextRetry   time.Time              // soonest retry within PollInterval, zero if none
 	held        map[string][]heldClaim // claimed, waiting for their endpoint's limits, by endpoint
 	runCtx      context.Context        // Start's context
-	unsent      []string  // claimed but not attempted, to release
+	unsent      []string               // claimed but not attempted, to release
 
 	stopOnce                      sync.Once
 	sent, succeeded, failed, dead atomic.Int64
@@ -411,14 +411,15 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 		w.unsent = append(w.unsent, c.Delivery.ID)
 		w.mu.Unlock()
 	}
-	wake := w.gates.done(c.Endpoint.ID, attempted, ok)
-	// The slot goes to the next delivery held for this endpoint, if it may go.
+	w.gates.done(c.Endpoint.ID, attempted, ok)
+	// The slot goes to the next delivery held for this endpoint, if it may
+	// go; else, if the endpoint was left out of a claim, claim again.
 	if next, found := w.takeHeld(c.Endpoint.ID); found {
 		w.sends.Add(1)
 		go w.deliver(next.Claimed, next.deadline)
 		return
 	}
-	if wake {
+	if w.gates.unblocked(c.Endpoint.ID) {
 		notify(w.wake)
 	}
 	<-w.slots

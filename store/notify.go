@@ -88,4 +88,3 @@ func (s *Store) listen(ctx context.Context, wake func()) error {
 		wake()
 	}
 }
-

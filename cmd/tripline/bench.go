@@ -110,19 +110,24 @@ func (br *benchReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // lineWriter hands the first line holding "listening on " to a channel.
 type lineWriter struct {
+	addr chan string // buffered, one address
+
 	mu   sync.Mutex
 	buf  bytes.Buffer
-	addr chan string
+	sent bool
 }
 
 func (lw *lineWriter) Write(p []byte) (int, error) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
+	if lw.sent {
+		return len(p), nil
+	}
 	lw.buf.Write(p)
-	if _, after, ok := strings.Cut(lw.buf.String(), "listening on "); ok && lw.addr != nil {
+	if _, after, ok := strings.Cut(lw.buf.String(), "listening on "); ok {
 		if f := strings.Fields(after); len(f) > 0 {
 			lw.addr <- f[0]
-			lw.addr = nil
+			lw.sent = true
 		}
 	}
 	return len(p), nil

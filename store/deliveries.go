@@ -38,7 +38,8 @@ const resumeStatus = "CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'failed' E
 //     endpoint is enabled become sending, owned by Owner until LeaseUntil;
 //     those whose endpoint is disabled become paused, and those whose
 //     endpoint was deleted discarded — neither is returned, so a call may
-//     return fewer than Limit while more are due.
+//     return fewer than Limit while more are due. Deliveries to
+//     ExcludeEndpoints are left as they are.
 //  3. Their messages and endpoints are loaded in one query each.
 //
 // When nothing is due, found by one read outside the transaction, no write

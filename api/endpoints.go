@@ -99,7 +99,12 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 			e.Headers, e.TimeoutSeconds, e.RetrySchedule = in.Headers, in.TimeoutSeconds, in.RetrySchedule
 			e.RateLimitPerSecond, e.MaxInFlight, e.LegacySignature = in.RateLimitPerSecond, in.MaxInFlight, in.LegacySignature
 		},
-		prepare: func(_ context.Context, e *actions.Endpoint) error { return prepareEndpoint(e) },
+		prepare: func(ctx context.Context, e *actions.Endpoint) error {
+			if err := prepareEndpoint(e); err != nil {
+				return err
+			}
+			return s.checkDestination(ctx, e.URL)
+		},
 		created: func(e *actions.Endpoint) error {
 			secret, err := s.NewSecret()
 			if err != nil {

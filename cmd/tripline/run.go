@@ -45,6 +45,9 @@ type config struct {
 	LogFormat       string        // TRIPLINE_LOG_FORMAT: text or json
 	ShutdownTimeout time.Duration // TRIPLINE_SHUTDOWN_TIMEOUT, default 20s
 	ClaimLease      time.Duration // TRIPLINE_CLAIM_LEASE; 0 means the worker's default
+
+	AllowPrivateDestinations bool   // TRIPLINE_ALLOW_PRIVATE_DESTINATIONS: turn the SSRF guard off
+	AllowedDestinations      string // TRIPLINE_ALLOWED_DESTINATIONS: CIDRs the SSRF guard lets through
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -58,6 +61,8 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.BootstrapAPIKey, "bootstrap-api-key", "", "create the default workspace with this API key if absent")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
+	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", false, "let deliveries reach loopback, private, link-local and metadata addresses (development and tests)")
+	fs.StringVar(&c.AllowedDestinations, "allowed-destinations", "", "comma-separated CIDRs deliveries may reach despite the SSRF guard, such as 10.1.0.0/16")
 	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
 }
 
@@ -311,7 +316,12 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version})
+	allowed, err := actions.ParseCIDRs(cfg.AllowedDestinations)
+	if err != nil {
+		return fmt.Errorf("--allowed-destinations (TRIPLINE_ALLOWED_DESTINATIONS): %w", err)
+	}
+	guard := actions.DestinationPolicy{AllowPrivate: cfg.AllowPrivateDestinations, Allowed: allowed}
+	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl})
 	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: st, Sender: sender, Logger: log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return err
@@ -320,7 +330,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version})
+	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake})
 	if err != nil {
 		return err
 	}

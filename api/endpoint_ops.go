@@ -24,5 +24,3 @@ func (s *server) checkDestination(ctx context.Context, rawURL string) error {
 	errs.add("url", de.Error())
 	return errs.err("The endpoint's URL points to an address deliveries may not reach.")
 }
-
-

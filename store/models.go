@@ -230,7 +230,7 @@ func (s *Store) endpoint(r endpointRow, withSecret bool) (actions.Endpoint, erro
 		MaxInFlight: r.MaxInFlight, LegacySignature: r.LegacySignature,
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
 		PreviousSecretExpiresAt: timePtr(r.PreviousSecretExpiresAt),
-		FailureStreak: r.FailureStreak, ConsecutiveDead: r.ConsecutiveDead, LastSuccessAt: timePtr(r.LastSuccessAt),
+		FailureStreak:           r.FailureStreak, ConsecutiveDead: r.ConsecutiveDead, LastSuccessAt: timePtr(r.LastSuccessAt),
 	}
 	if withSecret {
 		e.Secret, e.PreviousSecret = r.Secret, r.PreviousSecret

@@ -131,7 +131,7 @@ func New(cfg Config) (http.Handler, error) {
 	rules.routes(v1, "/rules")
 	endpoints := s.endpoints()
 	endpoints.routes(v1, "/endpoints")
-	v1.POST("/endpoints/:id/enable", s.enableEndpoint(endpoints))
+	s.opsRoutes(v1, endpoints)
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	return r, nil

@@ -66,7 +66,9 @@ func TestDeliveryRedeliverRecoverDiscard(t *testing.T) {
 		dead := f.record(t, 2, actions.StatusDead, 500, t0)
 		ok := f.record(t, 1, actions.StatusSucceeded, 200, t0)
 		now := t0.Add(time.Hour)
-		op := func(id string) api.DeliveryOpParams { return api.DeliveryOpParams{WorkspaceID: f.ws.ID, ID: id, Now: now} }
+		op := func(id string) api.DeliveryOpParams {
+			return api.DeliveryOpParams{WorkspaceID: f.ws.ID, ID: id, Now: now}
+		}
 
 		// Redeliver: a new series, the same id, due now.
 		d, err := s.DeliveryRedeliver(ctx, op(ok[0].Attempt.DeliveryID))

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ type config struct {
 
 	AllowPrivateDestinations bool   // TRIPLINE_ALLOW_PRIVATE_DESTINATIONS: turn the SSRF guard off
 	AllowedDestinations      string // TRIPLINE_ALLOWED_DESTINATIONS: CIDRs the SSRF guard lets through
+
+	Retention   retention     // TRIPLINE_RETENTION, default 720h (30 days)
+	SecretGrace time.Duration // TRIPLINE_SECRET_ROTATION_GRACE, default 24h
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -64,6 +68,9 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
 	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", false, "let deliveries reach loopback, private, link-local and metadata addresses (development and tests)")
 	fs.StringVar(&c.AllowedDestinations, "allowed-destinations", "", "comma-separated CIDRs deliveries may reach despite the SSRF guard, such as 10.1.0.0/16")
+	c.Retention = retention(720 * time.Hour)
+	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
+	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
 	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
 }
 
@@ -342,7 +349,7 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
-		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake})
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace})
 	if err != nil {
 		return err
 	}
@@ -353,7 +360,16 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
+	sweeper, err := store.NewRetention(store.RetentionConfig{Store: st, MaxAge: time.Duration(cfg.Retention), Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if err := worker.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := sweeper.Start(ctx); err != nil {
 		ln.Close()
 		return err
 	}
@@ -371,7 +387,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	defer cancel()
 	herr := srv.Shutdown(sctx)
 	werr := worker.Stop(sctx)
-	return errors.Join(herr, werr)
+	rerr := sweeper.Stop(sctx)
+	return errors.Join(herr, werr, rerr)
 }
 
 func displayAddr(a net.Addr) string {
@@ -379,4 +396,28 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return a.String()
+}
+
+// retention is the --retention flag: a Go duration ("720h") or a number of
+// days ("30d").
+type retention time.Duration
+
+func (r *retention) String() string { return time.Duration(*r).String() }
+
+func (r *retention) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a number of days such as 30d", v)
+		}
+		*r = retention(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration such as 720h or 30d", v)
+	}
+	*r = retention(d)
+	return nil
 }

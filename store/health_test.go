@@ -149,3 +149,41 @@ func TestEndpointDisabledByGone(t *testing.T) {
 		}
 	})
 }
+
+// TestEndpointAutoDisableConcurrentRecorders: outcomes recorded by
+// concurrent calls count exactly, and only one of them disables.
+func TestEndpointAutoDisableConcurrentRecorders(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		f := setup(t, s)
+		log := watchDisabled(s)
+		const n = 10
+		var ds []actions.NewDelivery
+		for range n {
+			ds = append(ds, f.newDelivery(t0))
+		}
+		f.insertDeliveries(t, ds...)
+		c := f.claim(t, "w1", t0, n)
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for _, cl := range c {
+			wg.Go(func() {
+				o := actions.Outcome{Attempt: actions.Attempt{ID: id.New(id.Attempt), DeliveryID: cl.Delivery.ID, At: t0, StatusCode: 500, Error: "HTTP 500"},
+					Status: actions.StatusDead, AttemptCount: 1, LastStatusCode: 500, LastError: "HTTP 500"}
+				errs <- s.DeliveryRecordOutcomes(t.Context(), actions.DeliveryRecordOutcomesParams{Owner: "w1", Outcomes: []actions.Outcome{o}})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("DeliveryRecordOutcomes: %v", err)
+			}
+		}
+		if e := f.endpoint(t); e.Enabled || e.ConsecutiveDead != n || e.FailureStreak != n {
+			t.Fatalf("after %d concurrent dead: enabled %v, dead streak %d, failure streak %d", n, e.Enabled, e.ConsecutiveDead, e.FailureStreak)
+		}
+		if got := log.all(); len(got) != 1 {
+			t.Fatalf("%d disabled notices, want 1", len(got))
+		}
+	})
+}

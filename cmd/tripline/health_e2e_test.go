@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -121,4 +122,62 @@ func TestSSRFGuardOnByDefault(t *testing.T) {
 			t.Fatalf("create %s: %d %v", u, status, p)
 		}
 	}
+}
+
+// TestAutoDisableAndRecover: five deliveries in a row die (an empty retry
+// schedule makes the first failure final), the endpoint is disabled with the
+// count and last error, and after it is fixed and enabled, recover sends the
+// dead ones again.
+func TestAutoDisableAndRecover(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		tl := start(t, databaseURL(t, dialect), "--bootstrap-api-key", testKey)
+		var broken atomic.Bool
+		broken.Store(true)
+		rc := newReceiver(t)
+		rc.answer = func(w http.ResponseWriter, r *http.Request) bool {
+			if broken.Load() {
+				w.WriteHeader(http.StatusInternalServerError)
+				return false
+			}
+			return true
+		}
+		ep := tl.must(201, "POST", "/v1/endpoints", map[string]any{"url": rc.URL, "retry_schedule": []int{}})
+		rc.setSecret(ep["secret"].(string))
+		epID := ep["id"].(string)
+		tl.must(201, "POST", "/v1/rules", map[string]any{"name": "all tags",
+			"trigger": map[string]any{"type": "tag_applied"}, "actions": []any{map[string]any{"endpoint_id": epID}}})
+		since := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+		for i := range 5 {
+			tl.must(202, "POST", "/v1/events", map[string]any{"type": "tag_applied", "contact_id": fmt.Sprintf("c_%d", i), "tag": "t"})
+			tl.waitList("/v1/deliveries?status=dead&endpoint_id="+epID, i+1) // one at a time: a streak, in order
+		}
+		var got map[string]any
+		for range 200 {
+			if got = tl.must(200, "GET", "/v1/endpoints/"+epID, nil); got["enabled"] == false {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		reason, _ := got["disabled_reason"].(string)
+		if got["enabled"] != false || !strings.HasPrefix(reason, "5 consecutive deliveries died") || !strings.Contains(reason, "HTTP 500") || got["dead_streak"] != 5.0 {
+			t.Fatalf("after 5 dead: %v", got)
+		}
+
+		broken.Store(false)
+		tl.must(200, "POST", "/v1/endpoints/"+epID+"/enable", nil)
+		res := tl.must(200, "POST", "/v1/endpoints/"+epID+"/recover", map[string]any{"since": since, "statuses": []string{"dead"}})
+		if res["recovered"] != 5.0 {
+			t.Fatalf("recover answer %v", res)
+		}
+		for range 5 {
+			if r := rc.next(t); r.err != nil {
+				t.Fatalf("recovered delivery signature: %v", r.err)
+			}
+		}
+		tl.waitList("/v1/deliveries?status=succeeded&endpoint_id="+epID, 5)
+		if got := tl.must(200, "GET", "/v1/endpoints/"+epID, nil); got["dead_streak"] != 0.0 || got["last_success_at"] == nil {
+			t.Fatalf("after recovery: %v", got)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -17,6 +18,20 @@ type recordedOutcome struct {
 	ID          string
 	WorkspaceID string
 	EndpointID  string
+}
+
+// scanRecorded appends the rows of id, workspace_id, endpoint_id to dst and
+// closes them.
+func scanRecorded(rows *sql.Rows, dst []recordedOutcome) ([]recordedOutcome, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var r recordedOutcome
+		if err := rows.Scan(&r.ID, &r.WorkspaceID, &r.EndpointID); err != nil {
+			return dst, err
+		}
+		dst = append(dst, r)
+	}
+	return dst, rows.Err()
 }
 
 // endpointHealth is what one batch of outcomes says about one endpoint.

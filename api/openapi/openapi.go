@@ -8,7 +8,9 @@
 // use. Document merges them; a path or component defined twice is an error,
 // caught by the tests.
 //
-// api's TestOpenAPIRoutes fails when a gin route has no operation here, and
+// api's TestOpenAPIRoutes fails when a gin route has no operation here,
+// TestOpenAPISchemasMatchGoTypes when a schema and its Go type differ in
+// their JSON fields, and
 // cmd/tripline's TestOpenAPIConformance validates real requests and answers
 // of every operation against the document.
 package openapi

@@ -122,6 +122,11 @@ func New(cfg Config) (http.Handler, error) {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	openAPI, err := openAPIHandler()
+	if err != nil {
+		return nil, err
+	}
+	r.GET("/openapi.json", openAPI)
 
 	v1 := r.Group("/v1", s.authenticate)
 	v1.POST("/events", s.postEvents)

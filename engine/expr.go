@@ -97,7 +97,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if len(src) > MaxExprLength {
 		return nil, &ExprError{Source: src, Message: fmt.Sprintf("expression is longer than %d bytes", MaxExprLength), Line: 1, Column: 1}
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}
+	opts := append([]expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}, exprFuncs...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}

@@ -321,7 +321,7 @@ func (p *Pipeline) claimFrequency(ctx context.Context, tx IngestTx, ws string, c
 	}
 	params := RuleFireClaimParams{WorkspaceID: ws, RuleID: cr.ID, ContactID: contactID, Now: now}
 	if !f.OncePerContact {
-		params.FiredBefore = now.Add(-time.Duration(f.CooldownSeconds) * time.Second)
+		params.FiredBefore = cooldownStart(f, now)
 	}
 	return tx.RuleFireClaim(ctx, params)
 }

@@ -1,4 +1,4 @@
-package engine_test
+package store_test
 
 import (
 	"context"
@@ -19,9 +19,8 @@ import (
 	"github.com/tripline/tripline/triggers"
 )
 
-// These tests run the Pipeline on the real stores of every dialect.
-
-var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+// These tests run the engine's Pipeline on the real stores of every dialect,
+// some with two stores on one database (two instances sharing it).
 
 // clock is an injected clock the test moves.
 type clock struct{ ns atomic.Int64 }
@@ -111,7 +110,7 @@ func tagEvent(contact, tag string) triggers.Event {
 	return triggers.Event{Type: triggers.EventTagApplied, ContactID: contact, Tag: tag}
 }
 
-func ingest(t *testing.T, p *engine.Pipeline, ws string, evs ...triggers.Event) engine.IngestResult {
+func ingestEvents(t *testing.T, p *engine.Pipeline, ws string, evs ...triggers.Event) engine.IngestResult {
 	t.Helper()
 	res, err := p.Ingest(t.Context(), ws, evs)
 	if err != nil {
@@ -184,7 +183,7 @@ func TestCooldownWithClock(t *testing.T) {
 		}{{0, 1}, {30 * time.Second, 1}, {29 * time.Second, 1}, {2 * time.Second, 2}, {time.Second, 2}, {61 * time.Second, 3}}
 		for i, st := range steps {
 			w.clock.add(st.after)
-			ingest(t, p, w.ws.ID, tagEvent("c_1", "tag "+string(rune('a'+i))))
+			ingestEvents(t, p, w.ws.ID, tagEvent("c_1", "tag "+string(rune('a'+i))))
 			if got := len(w.deliveries(t, r.ID)); got != st.want {
 				t.Fatalf("step %d (%v): %d deliveries, want %d", i, w.clock.now().Sub(t0), got, st.want)
 			}
@@ -202,7 +201,7 @@ func TestEditsSeenAtOnceByOtherInstances(t *testing.T) {
 		n := 0
 		fire := func() int {
 			n++
-			ingest(t, other, w.ws.ID, triggers.Event{Type: triggers.EventTagApplied, ContactID: "c_1", Tag: "t" + string(rune('a'+n)),
+			ingestEvents(t, other, w.ws.ID, triggers.Event{Type: triggers.EventTagApplied, ContactID: "c_1", Tag: "t" + string(rune('a'+n)),
 				Contact: triggers.ContactPatch{"channel": json.RawMessage(`"sms"`)}})
 			return len(w.deliveries(t, r.ID))
 		}
@@ -242,7 +241,7 @@ func TestRuntimeErrorsAreVisible(t *testing.T) {
 			r.Actions[0].Body = json.RawMessage(`{"city": "{{ contact.custom_fields.address.city }}"}`)
 		})
 		p := w.pipeline(t, 0)
-		ingest(t, p, w.ws.ID, tagEvent("c_1", "a"), tagEvent("c_1", "b"))
+		ingestEvents(t, p, w.ws.ID, tagEvent("c_1", "a"), tagEvent("c_1", "b"))
 
 		got, err := w.stores[0].RuleGet(t.Context(), w.ws.ID, badCond.ID)
 		if err != nil {

@@ -225,8 +225,12 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 	errIndex := map[string]int{}
 	for i := range tes {
 		te := &tes[i]
+		// One environment per trigger event, its rule swapped per candidate:
+		// building it copies two contacts, which would otherwise be paid by
+		// every candidate rule.
+		env := NewEnv(*te, &Rule{}, now)
 		for _, cr := range ix.candidates(te) {
-			env := NewEnv(*te, &cr.Rule, now)
+			env.Rule = RuleEnv{ID: cr.ID, Name: cr.Name}
 			ok, err := cr.match(env)
 			if err != nil {
 				p.cfg.Logger.WarnContext(ctx, "condition failed to evaluate; the rule does not match",

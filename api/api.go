@@ -96,6 +96,7 @@ func (c *Config) validate() error {
 // server holds what the handlers share: the filled Config.
 type server struct {
 	Config
+	simulator *engine.Simulator
 }
 
 var releaseMode sync.Once
@@ -108,7 +109,7 @@ func New(cfg Config) (http.Handler, error) {
 	// gin's mode is process-wide; release mode keeps its debug printing quiet.
 	releaseMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 
-	s := &server{Config: cfg}
+	s := &server{Config: cfg, simulator: engine.NewSimulator(cfg.Store, cfg.Logger)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
@@ -134,6 +135,10 @@ func New(cfg Config) (http.Handler, error) {
 	rules := s.rules()
 	v1.POST("/rules/validate", rules.handleValidate)
 	rules.routes(v1, "/rules")
+	v1.POST("/conditions/parse", s.parseCondition)
+	v1.POST("/conditions/compile", s.compileConditions)
+	v1.GET("/triggers", s.listTriggers)
+	v1.POST("/simulate", s.simulate)
 	endpoints := s.endpoints()
 	endpoints.routes(v1, "/endpoints")
 	s.opsRoutes(v1, endpoints)

@@ -48,6 +48,10 @@ type Store interface {
 	DeliveryGet(ctx context.Context, workspaceID, id string) (actions.Delivery, actions.Message, []actions.Attempt, error)
 
 	OpsStore
+
+	// The read-only methods of POST /v1/simulate (rules and folders,
+	// contacts, last fires); they write nothing.
+	engine.SimulateStore
 }
 
 // ListParams select one page of a list.

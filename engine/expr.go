@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -97,7 +98,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if len(src) > MaxExprLength {
 		return nil, &ExprError{Source: src, Message: fmt.Sprintf("expression is longer than %d bytes", MaxExprLength), Line: 1, Column: 1}
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}
+	opts := append([]expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}, exprFuncs...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -120,6 +121,13 @@ func runExpr(prog *vm.Program, env *Env) (out any, err error) {
 			err = fmt.Errorf("evaluation panicked: %v", r)
 		}
 	}()
-	m := vm.VM{MemoryBudget: MaxExprMemory}
+	m := vmPool.Get().(*vm.VM)
+	defer vmPool.Put(m)
+	m.MemoryBudget = MaxExprMemory
 	return m.Run(prog, env)
 }
+
+// vmPool keeps expr VMs for reuse: a VM's stack and scopes are reset by
+// every Run, and allocating them per evaluation was most of the cost of
+// matching a cheap condition.
+var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}

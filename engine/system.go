@@ -30,8 +30,11 @@ func (p *Pipeline) FireSystem(ctx context.Context, workspaceID string, te trigge
 			return err
 		}
 		tes := []triggers.TriggerEvent{te}
-		deliveries, err := p.match(ctx, tx, workspaceID, ix, tes, now)
+		deliveries, ruleErrs, err := p.match(ctx, tx, workspaceID, ix, tes, now)
 		if err != nil {
+			return err
+		}
+		if err := p.recordRuleErrors(ctx, tx, workspaceID, ruleErrs, now); err != nil {
 			return err
 		}
 		if err := tx.TriggerEventInsertMany(ctx, TriggerEventInsertManyParams{WorkspaceID: workspaceID, Events: tes}); err != nil {

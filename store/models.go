@@ -93,6 +93,9 @@ type ruleRow struct {
 	Frequency   string
 	CreatedAt   timestamp
 	UpdatedAt   timestamp
+	LastError   string     // written only by RuleErrorRecordMany
+	LastErrorAt *timestamp // written only by RuleErrorRecordMany
+	ErrorCount  int64      // written only by RuleErrorRecordMany
 }
 
 func (ruleRow) TableName() string { return "rules" }
@@ -130,6 +133,7 @@ func (r ruleRow) domain() (engine.Rule, error) {
 	rule := engine.Rule{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Enabled: r.Enabled,
 		Condition: r.Condition, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
+		LastError: r.LastError, LastErrorAt: timePtr(r.LastErrorAt), ErrorCount: r.ErrorCount,
 	}
 	if r.FolderID != nil {
 		rule.FolderID = *r.FolderID

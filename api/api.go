@@ -44,6 +44,9 @@ type Config struct {
 	// NewSecret makes the signing secret of a new endpoint.
 	// Default: actions.NewSecret.
 	NewSecret func() (string, error)
+	// Metrics, when set, is served at GET /metrics without authentication,
+	// like the health probes (see docs/operations.md).
+	Metrics http.Handler
 }
 
 func (c *Config) fill() error {
@@ -101,14 +104,21 @@ func New(cfg Config) (http.Handler, error) {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	if s.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.Metrics))
+	}
 
 	v1 := r.Group("/v1", s.authenticate)
 	v1.POST("/events", s.postEvents)
 	s.folders().routes(v1, "/folders")
+	s.hookRoutes(v1)
+	s.contactRoutes(v1)
 	rules := s.rules()
+	rules.guard = s.guardManaged("rule")
 	v1.POST("/rules/validate", rules.handleValidate)
 	rules.routes(v1, "/rules")
 	endpoints := s.endpoints()
+	endpoints.guard = s.guardManaged("endpoint")
 	endpoints.routes(v1, "/endpoints")
 	v1.POST("/endpoints/:id/enable", s.enableEndpoint(endpoints))
 	v1.GET("/deliveries", s.listDeliveries)

@@ -29,6 +29,15 @@ type PipelineConfig struct {
 	// MaxConflictRetries is how often an ingest transaction that lost a race
 	// with a concurrent one is run again. Default: 5.
 	MaxConflictRetries int
+	// Observer is told what each committed ingest did, for metrics. Optional.
+	Observer Observer
+}
+
+// Observer is told what each ingest call did once it committed; the metrics
+// package implements it, so that the engine does not depend on a metrics
+// library. It must return quickly.
+type Observer interface {
+	Ingested(workspaceID string, res IngestResult)
 }
 
 func (c *PipelineConfig) fill() error {
@@ -69,6 +78,11 @@ type IngestResult struct {
 	Duplicates      int      // events whose id was seen before; they fired nothing
 	TriggerEventIDs []string // the trigger events derived, in order
 	Deliveries      int      // deliveries created
+	// TriggerEventTypes are the types of TriggerEventIDs, index for index.
+	TriggerEventTypes []string
+	// RuleMatches counts the (rule, trigger event) pairs that matched: the
+	// condition held and the frequency allowed the rule to fire.
+	RuleMatches int
 }
 
 // Ingest applies events of one workspace in order, each seeing the state the
@@ -92,6 +106,9 @@ func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []trig
 	}
 	if res.Deliveries > 0 {
 		p.cfg.OnCommit()
+	}
+	if p.cfg.Observer != nil {
+		p.cfg.Observer.Ingested(workspaceID, res)
 	}
 	return res, nil
 }
@@ -173,7 +190,7 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 		res.Accepted++
 	}
 
-	deliveries, err := p.match(ctx, tx, ws, ix, tes, now)
+	deliveries, matches, err := p.match(ctx, tx, ws, ix, tes, now)
 	if err != nil {
 		return res, err
 	}
@@ -201,14 +218,17 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 	}
 	for _, te := range tes {
 		res.TriggerEventIDs = append(res.TriggerEventIDs, te.ID)
+		res.TriggerEventTypes = append(res.TriggerEventTypes, te.Type)
 	}
-	res.Deliveries = len(deliveries)
+	res.Deliveries, res.RuleMatches = len(deliveries), matches
 	return res, nil
 }
 
-// match finds the rules each trigger event fires and renders their deliveries.
-func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) ([]actions.NewDelivery, error) {
+// match finds the rules each trigger event fires and renders their
+// deliveries; it also returns how many rules fired.
+func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) ([]actions.NewDelivery, int, error) {
 	var out []actions.NewDelivery
+	matches := 0
 	var endpointIDs []string
 	for i := range tes {
 		te := &tes[i]
@@ -225,10 +245,11 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 			}
 			if fired, err := p.claimFrequency(ctx, tx, ws, cr, te.ContactID, now); err != nil || !fired {
 				if err != nil {
-					return nil, err
+					return nil, 0, err
 				}
 				continue
 			}
+			matches++
 			for _, ca := range cr.actions {
 				body, headers, err := ca.render(ws, env, te)
 				if err != nil {
@@ -250,11 +271,11 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 		}
 	}
 	if len(out) == 0 {
-		return nil, nil
+		return nil, matches, nil
 	}
 	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	kept := out[:0]
 	for _, d := range out {
@@ -272,7 +293,7 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 		}
 		kept = append(kept, d)
 	}
-	return kept, nil
+	return kept, matches, nil
 }
 
 // claimFrequency reports whether the rule's frequency lets it fire for the

@@ -164,4 +164,6 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 // slogErrorLog hands promhttp's errors to slog.
 type slogErrorLog struct{ log *slog.Logger }
 
-func (l slogErrorLog) Println(v ...any) { l.log.Warn("metrics: serving /metrics failed", "error", slog.AnyValue(v)) }
+func (l slogErrorLog) Println(v ...any) {
+	l.log.Warn("metrics: serving /metrics failed", "error", slog.AnyValue(v))
+}

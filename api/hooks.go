@@ -188,7 +188,7 @@ func (s *server) hookSamples(c *gin.Context) {
 	var errs fieldErrors
 	event := c.Query("event")
 	if _, ok := triggers.Lookup(event); !ok {
-		errs.add("event", "must be a trigger type of GET /v1/triggers, such as tag_applied")
+		errs.add("event", "must be a trigger type: "+triggerTypes())
 	}
 	limit := defaultSamples
 	if v, ok := c.GetQuery("limit"); ok {
@@ -222,6 +222,15 @@ func (s *server) hookSamples(c *gin.Context) {
 		return
 	}
 	writeJSON(c, http.StatusOK, out)
+}
+
+// triggerTypes lists the catalogue's trigger types, for messages.
+func triggerTypes() string {
+	types := make([]string, 0, 32)
+	for _, s := range triggers.Catalogue() {
+		types = append(types, s.Type)
+	}
+	return strings.Join(types, ", ")
 }
 
 // sampleRule is the rule named in sample payloads.

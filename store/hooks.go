@@ -138,32 +138,38 @@ func (s *Store) HookDeleteByEndpoint(ctx context.Context, workspaceID, endpointI
 }
 
 func (s *Store) deleteHook(ctx context.Context, workspaceID, where, arg string) error {
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		var h hookRow
-		if err := tx.Where("workspace_id = ? AND "+where, workspaceID, arg).Take(&h).Error; err != nil {
-			return notFound(err, "hook %s", arg)
-		}
-		if err := bumpRulesVersion(tx, workspaceID); err != nil {
-			return err
-		}
-		for _, step := range []struct {
-			sql  string
-			args []any
-		}{
-			{`DELETE FROM hooks WHERE id = ?`, []any{h.ID}},
-			{`DELETE FROM rules WHERE workspace_id = ? AND id = ?`, []any{workspaceID, h.RuleID}},
-			{`DELETE FROM endpoints WHERE workspace_id = ? AND id = ?`, []any{workspaceID, h.EndpointID}},
-			{`UPDATE deliveries SET status = 'discarded', next_attempt_at = NULL, last_error = 'REST hook deleted'
-				WHERE endpoint_id = ? AND status IN ('pending', 'failed', 'paused')`, []any{h.EndpointID}},
-		} {
-			if err := tx.Exec(step.sql, step.args...).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.writeTx(ctx, func(tx *gorm.DB) error { return deleteHookTx(tx, workspaceID, where, arg) })
 	if err != nil {
 		return fmt.Errorf("delete hook %s: %w", arg, err)
+	}
+	return nil
+}
+
+// deleteHookTx deletes, inside tx, the workspace's hook matching where (one
+// "column = ?" condition of the hooks table) with its rule and endpoint, and
+// discards the endpoint's unsent deliveries. A store transaction that
+// disables an endpoint on 410 Gone can call it with "endpoint_id = ?".
+func deleteHookTx(tx *gorm.DB, workspaceID, where, arg string) error {
+	var h hookRow
+	if err := tx.Where("workspace_id = ? AND "+where, workspaceID, arg).Take(&h).Error; err != nil {
+		return notFound(err, "hook %s", arg)
+	}
+	if err := bumpRulesVersion(tx, workspaceID); err != nil {
+		return err
+	}
+	for _, step := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM hooks WHERE id = ?`, []any{h.ID}},
+		{`DELETE FROM rules WHERE workspace_id = ? AND id = ?`, []any{workspaceID, h.RuleID}},
+		{`DELETE FROM endpoints WHERE workspace_id = ? AND id = ?`, []any{workspaceID, h.EndpointID}},
+		{`UPDATE deliveries SET status = 'discarded', next_attempt_at = NULL, last_error = 'REST hook deleted'
+			WHERE endpoint_id = ? AND status IN ('pending', 'failed', 'paused')`, []any{h.EndpointID}},
+	} {
+		if err := tx.Exec(step.sql, step.args...).Error; err != nil {
+			return err
+		}
 	}
 	return nil
 }

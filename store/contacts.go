@@ -13,34 +13,45 @@ import (
 	"github.com/tripline/tripline/triggers"
 )
 
-// ContactList returns one page of the workspace's contacts, by id. The tag
-// filter uses the GIN index contacts_tags_idx on Postgres; on SQLite it, like
-// the field filter on both, is checked on each contact while the primary key
-// is walked in id order, stopping when the page is full.
+// ContactList returns one page of the workspace's contacts, by id. It walks
+// the primary key (workspace_id, id) from the cursor and stops when the page
+// is full; filters are checked on each contact on the way. The states are
+// JSON text written by encoding/json, so a contact can match only if the
+// JSON encoding of the tag or value occurs in its text: a substring test,
+// cheap on both databases, discards the others before the JSON is parsed.
 func (s *Store) ContactList(ctx context.Context, p api.ContactListParams) ([]triggers.Contact, error) {
 	q := page(s.read.WithContext(ctx), p.ListParams, false).Select("id, state")
 	pg := s.dialect == DialectPostgres
+	find := "instr(state, ?) > 0" // SQLite
+	if pg {
+		find = "strpos(state, ?) > 0"
+	}
 	if p.Tag != "" {
+		needle, _ := json.Marshal(p.Tag)
 		if pg {
 			tag, _ := json.Marshal([]string{p.Tag})
-			q = q.Where("(state::jsonb) -> 'tags' @> ?::jsonb", string(tag))
+			q = q.Where("CASE WHEN "+find+" THEN (state::jsonb) -> 'tags' @> ?::jsonb ELSE false END", string(needle), string(tag))
 		} else {
-			q = q.Where("EXISTS (SELECT 1 FROM json_each(contacts.state, '$.tags') WHERE json_each.value = ?)", p.Tag)
+			q = q.Where("CASE WHEN "+find+" THEN EXISTS (SELECT 1 FROM json_each(contacts.state, '$.tags') WHERE json_each.value = ?) ELSE 0 END",
+				string(needle), p.Tag)
 		}
 	}
 	if len(p.FieldPath) > 0 {
+		// The value as it occurs in the text: a JSON string's content, or
+		// a number, true or false as written.
+		needle, _ := json.Marshal(p.Value)
+		args := []any{string(needle[1 : len(needle)-1])}
 		if pg {
 			marks := strings.TrimSuffix(strings.Repeat("?, ", len(p.FieldPath)), ", ")
-			args := make([]any, 0, len(p.FieldPath)+1)
 			for _, name := range p.FieldPath {
 				args = append(args, name)
 			}
-			q = q.Where("(state::jsonb) #>> ARRAY["+marks+"]::text[] = ?", append(args, p.Value)...)
+			q = q.Where("CASE WHEN "+find+" THEN (state::jsonb) #>> ARRAY["+marks+"]::text[] = ? ELSE false END", append(args, p.Value)...)
 		} else {
 			path := `$."` + strings.Join(p.FieldPath, `"."`) + `"`
 			// json_extract gives 1 and 0 for true and false; json_type tells them apart.
-			q = q.Where(`CASE json_type(state, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
-				ELSE CAST(json_extract(state, ?) AS TEXT) END = ?`, path, path, p.Value)
+			q = q.Where(`CASE WHEN `+find+` THEN (CASE json_type(state, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
+				ELSE CAST(json_extract(state, ?) AS TEXT) END) = ? ELSE 0 END`, append(args, path, path, p.Value)...)
 		}
 	}
 	var rows []contactRow

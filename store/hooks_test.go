@@ -134,7 +134,7 @@ func TestContactsListGetErase(t *testing.T) {
 		cs := []*triggers.Contact{
 			contact("c_1", []string{"vip", "Order Closed"}, map[string]any{"budget": 10000.0, "plan": "pro"}),
 			contact("c_2", []string{"Order Closed"}, map[string]any{"budget": 1.5, "ok": true}),
-			contact("c_3", []string{}, map[string]any{"plan": "free", "Order Date": "2026-12-01"}),
+			contact("c_3", []string{"R&D"}, map[string]any{"plan": "free", "Order Date": "2026-12-01", "label": "vip", "note": "a<b & \"c\" é"}),
 		}
 		ingest(t, s, func(tx engine.IngestTx) error {
 			if err := tx.ContactUpsertMany(ctx, engine.ContactUpsertManyParams{WorkspaceID: f.ws.ID, Contacts: cs}); err != nil {
@@ -171,6 +171,10 @@ func TestContactsListGetErase(t *testing.T) {
 			{"decimal field", api.ContactListParams{FieldPath: []string{"custom_fields", "budget"}, Value: "1.5"}, []string{"c_2"}},
 			{"bool field", api.ContactListParams{FieldPath: []string{"custom_fields", "ok"}, Value: "true"}, []string{"c_2"}},
 			{"spaced name", api.ContactListParams{FieldPath: []string{"custom_fields", "Order Date"}, Value: "2026-12-01"}, []string{"c_3"}},
+			{"tag, not a value", api.ContactListParams{Tag: "vip"}, []string{"c_1"}},
+			{"escaped tag", api.ContactListParams{Tag: "R&D"}, []string{"c_3"}},
+			{"escaped value", api.ContactListParams{FieldPath: []string{"custom_fields", "note"}, Value: "a<b & \"c\" é"}, []string{"c_3"}},
+			{"value, not a key", api.ContactListParams{FieldPath: []string{"custom_fields", "plan"}, Value: "budget"}, []string{}},
 			{"tag and field", api.ContactListParams{Tag: "Order Closed", FieldPath: []string{"custom_fields", "plan"}, Value: "pro"}, []string{"c_1"}},
 		} {
 			if got := ids(tc.p); !slices.Equal(got, tc.want) {

@@ -192,39 +192,57 @@ func TestContactsAPI(t *testing.T) {
 func TestMetricsAndJSONLogs(t *testing.T) {
 	t.Parallel()
 	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey, "--log-format", "json")
+	rc := newReceiver(t)
+	hook := tl.must(201, "POST", "/v1/hooks", map[string]any{"target_url": rc.URL, "event": "tag_applied", "condition": `event.tag == "b"`})
+	rc.setSecret(hook["secret"].(string))
 	tl.must(202, "POST", "/v1/events", map[string]any{"events": []any{
 		map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "a"},
 		map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "b"},
 	}})
+	tl.waitDelivery(rc.next(t).headers.Get("webhook-id"), "succeeded")
 
-	// /metrics needs no API key, like the health probes.
-	resp, err := http.Get(tl.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	body := string(raw)
-	for _, want := range []string{
+	// /metrics needs no API key, like the health probes. The worker counts an
+	// outcome just after recording it: poll until it shows.
+	wants := []string{
 		"\ntripline_events_ingested_total 2\n",
 		"\ntripline_trigger_events_total{type=\"tag_applied\"} 2\n",
 		"\ntripline_trigger_events_total{type=\"new_contact\"} 1\n",
-		"\ntripline_rule_matches_total 0\n",
+		"\ntripline_rule_matches_total 1\n",
+		"\ntripline_deliveries_total{outcome=\"succeeded\"} 1\n",
+		"\ntripline_attempt_duration_seconds_count 1\n",
 		"\ntripline_queue_depth 0\n",
 		"\ntripline_oldest_pending_age_seconds 0\n",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
-		}
 	}
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Errorf("/metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	var missing []string
+	for range 100 {
+		resp, err := http.Get(tl.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			t.Fatalf("/metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		missing = missing[:0]
+		for _, want := range wants {
+			if !strings.Contains(string(raw), want) {
+				missing = append(missing, strings.TrimSpace(want))
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(missing) > 0 {
+		t.Errorf("/metrics lacks %q", missing)
 	}
 
 	req, _ := http.NewRequest("GET", tl.url+"/v1/rules/rul_nope", nil)
 	req.Header.Set("Authorization", "Bearer "+testKey)
 	req.Header.Set("X-Request-Id", "req-json-log-1")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,20 @@ type Config struct {
 	// Metrics, when set, is served at GET /metrics without authentication,
 	// like the health probes (see docs/operations.md).
 	Metrics http.Handler
+	// CheckDestination refuses an endpoint URL the SSRF guard would refuse
+	// (actions.DestinationPolicy.CheckURL); its error is shown on "url".
+	// Default: every URL is accepted here (attempts are still checked at
+	// dial time by the sender).
+	CheckDestination func(ctx context.Context, rawURL string) error
+	// Sender makes the sample attempt of POST /v1/endpoints/{id}/test.
+	// Default: a sender with no SSRF guard.
+	Sender *actions.Sender
+	// SecretGrace is how long a rotated-out secret keeps signing, beside the
+	// new one, when rotate-secret names no grace_seconds. Default: 24 h.
+	SecretGrace time.Duration
+	// OnRequeue is called after deliveries were made due by an API call
+	// (enable, redeliver, recover), to wake the delivery worker. Optional.
+	OnRequeue func()
 }
 
 func (c *Config) fill() error {
@@ -60,6 +74,13 @@ func (c *Config) fill() error {
 	}
 	if c.NewSecret == nil {
 		c.NewSecret = actions.NewSecret
+	}
+	if c.Sender == nil {
+		c.Sender = actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + c.Version})
+	}
+	c.SecretGrace = cmp.Or(c.SecretGrace, 24*time.Hour)
+	if c.OnRequeue == nil {
+		c.OnRequeue = func() {}
 	}
 	return c.validate()
 }
@@ -120,7 +141,7 @@ func New(cfg Config) (http.Handler, error) {
 	endpoints := s.endpoints()
 	endpoints.guard = s.guardManaged("endpoint")
 	endpoints.routes(v1, "/endpoints")
-	v1.POST("/endpoints/:id/enable", s.enableEndpoint(endpoints))
+	s.opsRoutes(v1, endpoints)
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	return r, nil

@@ -89,7 +89,11 @@ func (s *server) createHook(c *gin.Context) {
 		ID: id.NewAt(id.Endpoint, now), WorkspaceID: ws, URL: in.TargetURL, Enabled: true,
 		TimeoutSeconds: defaultTimeoutSeconds, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := prepareEndpoint(&ep); err != nil {
+	err = prepareEndpoint(&ep)
+	if err == nil {
+		err = s.checkDestination(c.Request.Context(), ep.URL) // the SSRF guard, as for endpoints
+	}
+	if err != nil {
 		var ve *tripline.ValidationError
 		if !errors.As(err, &ve) {
 			s.writeError(c, err)

@@ -1,12 +1,17 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/triggers"
 )
 
@@ -124,6 +129,20 @@ func (b *bundle) samples(query string) (int, []map[string]any, string) {
 		}
 	}
 	return rec.Code, out, rec.Body.String()
+}
+
+func TestHooksCheckDestination(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *api.Config) {
+		c.CheckDestination = func(_ context.Context, raw string) error {
+			if strings.Contains(raw, "169.254.169.254") {
+				return &actions.DestinationError{Addr: netip.MustParseAddr("169.254.169.254"), Kind: "cloud metadata"}
+			}
+			return nil
+		}
+	})
+	b.do(http.MethodPost, "/v1/hooks", map[string]any{"url": "http://169.254.169.254/latest", "event": "tag_applied"}).field(t, "url", "")
+	b.do(http.MethodPost, "/v1/hooks", map[string]any{"target_url": "https://hooks.zapier.com/x", "event": "tag_applied"}).want(t, http.StatusCreated)
 }
 
 func TestHookSamplesFromCatalogue(t *testing.T) {

@@ -49,6 +49,7 @@ type Store interface {
 	DeliveryGet(ctx context.Context, workspaceID, id string) (actions.Delivery, actions.Message, []actions.Attempt, error)
 
 	HookStore
+	OpsStore
 }
 
 // ListParams select one page of a list.
@@ -150,4 +151,68 @@ type ContactListParams struct {
 	// ["custom_fields", "budget"]; its names hold no quotes or dots.
 	FieldPath []string
 	Value     string
+}
+
+// OpsStore is the part of Store behind the delivery operations: enable,
+// discard, redeliver, recover and secret rotation. A delivery or endpoint in
+// a state the operation does not apply to is a *StateError.
+type OpsStore interface {
+	// EndpointEnable enables an endpoint, clears its disabled reason and
+	// restarts its failure streaks; in the same transaction its paused
+	// deliveries become due at once, or discarded when DiscardPaused.
+	EndpointEnable(ctx context.Context, params EndpointEnableParams) (actions.Endpoint, error)
+	// EndpointRotateSecret replaces the endpoint's secret with Secret; the
+	// old one signs beside it until PreviousExpiresAt (nil: not at all).
+	EndpointRotateSecret(ctx context.Context, params EndpointRotateSecretParams) (actions.Endpoint, error)
+	// EndpointRecover re-queues the endpoint's deliveries created at or
+	// after Since whose status is among Statuses, as DeliveryRedeliver does
+	// each, and returns how many. Those whose payload retention deleted are
+	// left as they are.
+	EndpointRecover(ctx context.Context, params EndpointRecoverParams) (int, error)
+	// DeliveryRedeliver starts a new series of attempts for a delivery,
+	// whatever its status but sending: attempt_count 0, status pending, due
+	// Now (paused when its endpoint is disabled). Its id, the webhook-id,
+	// and its attempts so far are kept.
+	DeliveryRedeliver(ctx context.Context, params DeliveryOpParams) (actions.Delivery, error)
+	// DeliveryDiscard gives up a pending, failed or paused delivery.
+	DeliveryDiscard(ctx context.Context, params DeliveryOpParams) (actions.Delivery, error)
+}
+
+// StateError says why an object's state refuses an operation; it is
+// answered 409 with Detail.
+type StateError struct{ Detail string }
+
+func (e *StateError) Error() string { return e.Detail }
+
+// EndpointEnableParams are the parameters of OpsStore.EndpointEnable.
+type EndpointEnableParams struct {
+	WorkspaceID   string
+	ID            string
+	DiscardPaused bool
+	Now           time.Time
+}
+
+// EndpointRotateSecretParams are the parameters of OpsStore.EndpointRotateSecret.
+type EndpointRotateSecretParams struct {
+	WorkspaceID       string
+	ID                string
+	Secret            string
+	PreviousExpiresAt *time.Time
+	Now               time.Time
+}
+
+// EndpointRecoverParams are the parameters of OpsStore.EndpointRecover.
+type EndpointRecoverParams struct {
+	WorkspaceID string
+	ID          string
+	Since       time.Time
+	Statuses    []actions.Status
+	Now         time.Time
+}
+
+// DeliveryOpParams name one delivery for OpsStore operations.
+type DeliveryOpParams struct {
+	WorkspaceID string
+	ID          string
+	Now         time.Time
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -77,6 +78,20 @@ func (e *ExprError) Error() string {
 	return fmt.Sprintf("%s (line %d, column %d)", e.Message, e.Line, e.Column)
 }
 
+// userTypeNames turns the Go type names expr puts in its messages into the
+// names users write: "type triggers.Contact has no field emial" reads
+// "contact has no field emial".
+var userTypeNames = strings.NewReplacer(
+	"type triggers.Contact", "contact", "triggers.Contact", "contact",
+	"type triggers.Conversation", "conversation", "*triggers.Conversation", "conversation", "triggers.Conversation", "conversation",
+	"type engine.EventEnv", "event", "engine.EventEnv", "event",
+	"type engine.RuleEnv", "rule", "engine.RuleEnv", "rule",
+	"type triggers.Fields", "event", "triggers.Fields", "event",
+	"*triggers.CustomFieldChange", "custom_field", "triggers.CustomFieldChange", "custom_field",
+	"*triggers.Message", "message", "triggers.Message", "message",
+	"engine.Env", "the environment",
+)
+
 // compileExpr compiles one expression against Env. asBool demands a boolean result.
 func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if len(src) > MaxExprLength {
@@ -90,7 +105,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, &ExprError{Source: src, Message: fe.Message, Line: max(fe.Line, 1), Column: fe.Column + 1}
+			return nil, &ExprError{Source: src, Message: userTypeNames.Replace(fe.Message), Line: max(fe.Line, 1), Column: fe.Column + 1}
 		}
 		return nil, &ExprError{Source: src, Message: err.Error(), Line: 1, Column: 1}
 	}

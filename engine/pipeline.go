@@ -90,17 +90,11 @@ type IngestResult struct {
 // deliveries are committed together. Events must have been validated.
 func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []triggers.Event) (IngestResult, error) {
 	var res IngestResult
-	var err error
-	for try := 0; ; try++ {
-		err = p.cfg.Store.IngestInTx(ctx, func(tx IngestTx) error {
-			var err error
-			res, err = p.ingest(ctx, tx, workspaceID, events)
-			return err
-		})
-		if !errors.Is(err, tripline.ErrConflict) || try >= p.cfg.MaxConflictRetries || ctx.Err() != nil {
-			break
-		}
-	}
+	err := p.inTx(ctx, func(tx IngestTx) error {
+		var err error
+		res, err = p.ingest(ctx, tx, workspaceID, events)
+		return err
+	})
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
@@ -111,6 +105,17 @@ func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []trig
 		p.cfg.Observer.Ingested(workspaceID, res)
 	}
 	return res, nil
+}
+
+// inTx runs fn in an ingest transaction, again when it lost a race with a
+// concurrent one (tripline.ErrConflict), up to MaxConflictRetries times.
+func (p *Pipeline) inTx(ctx context.Context, fn func(tx IngestTx) error) error {
+	for try := 0; ; try++ {
+		err := p.cfg.Store.IngestInTx(ctx, fn)
+		if !errors.Is(err, tripline.ErrConflict) || try >= p.cfg.MaxConflictRetries || ctx.Err() != nil {
+			return err
+		}
+	}
 }
 
 func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event) (IngestResult, error) {

@@ -18,6 +18,7 @@ const migrationLockKey = 0x7472_6970_6c69_6e65
 // migration that has been released; add one.
 var migrations = []*gormigrate.Migration{
 	migration0001,
+	migration0003,
 	migration0005,
 }
 

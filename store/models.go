@@ -172,17 +172,28 @@ type endpointRow struct {
 	LegacySignature    bool
 	CreatedAt          timestamp
 	UpdatedAt          timestamp
+
+	PreviousSecret          string
+	PreviousSecretExpiresAt *timestamp
+	FailureStreak           int
+	ConsecutiveDead         int
+	LastSuccessAt           *timestamp
 }
 
 func (endpointRow) TableName() string { return "endpoints" }
 
 // newEndpointRow converts an endpoint for storage, sealing its secret.
 func (s *Store) newEndpointRow(e actions.Endpoint) (endpointRow, error) {
-	secret := e.Secret
+	secret, prev := e.Secret, e.PreviousSecret
 	if s.secrets != nil {
 		var err error
 		if secret, err = s.secrets.Seal(e.Secret); err != nil {
 			return endpointRow{}, fmt.Errorf("endpoint %s: seal secret: %w", e.ID, err)
+		}
+		if prev != "" {
+			if prev, err = s.secrets.Seal(e.PreviousSecret); err != nil {
+				return endpointRow{}, fmt.Errorf("endpoint %s: seal previous secret: %w", e.ID, err)
+			}
 		}
 	}
 	headers, err := marshalMap(e.Headers)
@@ -195,6 +206,8 @@ func (s *Store) newEndpointRow(e actions.Endpoint) (endpointRow, error) {
 		TimeoutSeconds: e.TimeoutSeconds, RateLimitPerSecond: e.RateLimitPerSecond,
 		MaxInFlight: e.MaxInFlight, LegacySignature: e.LegacySignature,
 		CreatedAt: ts(e.CreatedAt), UpdatedAt: ts(e.UpdatedAt),
+		PreviousSecret: prev, PreviousSecretExpiresAt: tsPtr(e.PreviousSecretExpiresAt),
+		FailureStreak: e.FailureStreak, ConsecutiveDead: e.ConsecutiveDead, LastSuccessAt: tsPtr(e.LastSuccessAt),
 	}
 	if e.RetrySchedule != nil {
 		b, err := json.Marshal(e.RetrySchedule)
@@ -216,13 +229,20 @@ func (s *Store) endpoint(r endpointRow, withSecret bool) (actions.Endpoint, erro
 		TimeoutSeconds: r.TimeoutSeconds, RateLimitPerSecond: r.RateLimitPerSecond,
 		MaxInFlight: r.MaxInFlight, LegacySignature: r.LegacySignature,
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
+		PreviousSecretExpiresAt: timePtr(r.PreviousSecretExpiresAt),
+		FailureStreak:           r.FailureStreak, ConsecutiveDead: r.ConsecutiveDead, LastSuccessAt: timePtr(r.LastSuccessAt),
 	}
 	if withSecret {
-		e.Secret = r.Secret
+		e.Secret, e.PreviousSecret = r.Secret, r.PreviousSecret
 		if s.secrets != nil {
 			var err error
 			if e.Secret, err = s.secrets.Open(r.Secret); err != nil {
 				return actions.Endpoint{}, fmt.Errorf("endpoint %s: open secret: %w", r.ID, err)
+			}
+			if r.PreviousSecret != "" {
+				if e.PreviousSecret, err = s.secrets.Open(r.PreviousSecret); err != nil {
+					return actions.Endpoint{}, fmt.Errorf("endpoint %s: open previous secret: %w", r.ID, err)
+				}
 			}
 		}
 	}

@@ -108,7 +108,10 @@ func start(t testing.TB, dbURL string, extra ...string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, logs := newLines(), newLines()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--secret-key", "test-secret-key-0123456789", "--shutdown-timeout", "5s"}, extra...)
+	// The receivers of tests listen on loopback: let the SSRF guard through,
+	// unless the test says otherwise (a later --allow-private-destinations=false wins).
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--secret-key", "test-secret-key-0123456789",
+		"--shutdown-timeout", "5s", "--allow-private-destinations"}, extra...)
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, args, out, logs) }()
 	tl := &instance{t: t, key: testKey, out: out, logs: logs}
@@ -389,7 +392,8 @@ type child struct {
 func startChild(t testing.TB, dbURL string) *child {
 	t.Helper()
 	args, _ := json.Marshal([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL,
-		"--secret-key", "test-secret-key-0123456789", "--bootstrap-api-key", testKey, "--claim-lease", "4s"})
+		"--secret-key", "test-secret-key-0123456789", "--bootstrap-api-key", testKey, "--claim-lease", "4s",
+		"--allow-private-destinations"})
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "TRIPLINE_E2E_CHILD_ARGS="+string(args))
 	stdout, err := cmd.StdoutPipe()

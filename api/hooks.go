@@ -131,11 +131,6 @@ func (s *server) createHook(c *gin.Context) {
 			}
 		}
 	}
-	if in.Event == triggers.TriggerEndpointDisabled {
-		// A hook whose endpoint is disabled would report itself; Zapier would
-		// never hear of it. Alerting rules on endpoint_disabled are for plain endpoints.
-		errs.add("event", "cannot be endpoint_disabled for a REST hook; use a rule with a plain endpoint")
-	}
 	if err := errs.err("The subscription is not valid."); err != nil {
 		s.writeError(c, err)
 		return

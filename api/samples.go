@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/triggers"
 )
 
@@ -78,13 +79,21 @@ var sampleEvents = map[string][]triggers.Event{
 
 // sampleTriggerEvent makes a realistic trigger event of a type by applying
 // sample events with triggers.Apply, so that a sample has the exact shape of
-// a live one. Trigger types no inbound event causes (endpoint_disabled, the
-// scheduled datetime trigger) get the sample contact's last trigger event
-// retyped, with the type's own fields filled in.
+// a live one. endpoint_disabled, which Tripline raises itself with no
+// contact (engine.Pipeline.FireSystem), is made as the server makes it.
+// Other types no inbound event causes (a scheduled trigger) get the sample
+// contact's last trigger event retyped.
 func sampleTriggerEvent(triggerType string, now time.Time) (triggers.TriggerEvent, error) {
 	spec, ok := triggers.Lookup(triggerType)
 	if !ok {
 		return triggers.TriggerEvent{}, fmt.Errorf("sample of unknown trigger type %q", triggerType)
+	}
+	if spec.Type == triggers.TriggerEndpointDisabled {
+		return triggers.TriggerEvent{
+			ID: id.NewAt(id.TriggerEvent, now), Type: spec.Type, Timestamp: now,
+			Fields: triggers.Fields{EndpointID: "ep_01JD3Q5V4W8K9Z2M6N7P1R0S2T",
+				DisabledReason: "the endpoint answered 410 Gone at " + now.UTC().Format(time.RFC3339)},
+		}, nil
 	}
 	contacts := map[string]*triggers.Contact{}
 	var last []triggers.TriggerEvent
@@ -105,10 +114,6 @@ func sampleTriggerEvent(triggerType string, now time.Time) (triggers.TriggerEven
 	}
 	te := last[len(last)-1]
 	te.Type, te.Fields = spec.Type, triggers.Fields{}
-	if spec.Type == triggers.TriggerEndpointDisabled {
-		te.Fields.EndpointID = "ep_01JD3Q5V4W8K9Z2M6N7P1R0S2T"
-		te.Fields.DisabledReason = "5 consecutive deliveries failed; the last answered 500 Internal Server Error"
-	}
 	return te, nil
 }
 

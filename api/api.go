@@ -44,6 +44,9 @@ type Config struct {
 	// NewSecret makes the signing secret of a new endpoint.
 	// Default: actions.NewSecret.
 	NewSecret func() (string, error)
+	// Metrics, when set, is served at GET /metrics without authentication,
+	// like the health probes (see docs/operations.md).
+	Metrics http.Handler
 	// CheckDestination refuses an endpoint URL the SSRF guard would refuse
 	// (actions.DestinationPolicy.CheckURL); its error is shown on "url".
 	// Default: every URL is accepted here (attempts are still checked at
@@ -128,11 +131,17 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	r.GET("/openapi.json", openAPI)
+	if s.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.Metrics))
+	}
 
 	v1 := r.Group("/v1", s.authenticate)
 	v1.POST("/events", s.postEvents)
 	s.folders().routes(v1, "/folders")
+	s.hookRoutes(v1)
+	s.contactRoutes(v1)
 	rules := s.rules()
+	rules.guard = s.guardManaged("rule")
 	v1.POST("/rules/validate", rules.handleValidate)
 	rules.routes(v1, "/rules")
 	v1.POST("/conditions/parse", s.parseCondition)
@@ -140,6 +149,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/triggers", s.listTriggers)
 	v1.POST("/simulate", s.simulate)
 	endpoints := s.endpoints()
+	endpoints.guard = s.guardManaged("endpoint")
 	endpoints.routes(v1, "/endpoints")
 	s.opsRoutes(v1, endpoints)
 	v1.GET("/deliveries", s.listDeliveries)

@@ -239,7 +239,12 @@ func (s *server) testEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.
 			return
 		}
 		now := s.now()
-		te := sampleTriggerEvent(in.Event, now)
+		// The catalogue sample of GET /v1/hooks/samples (samples.go).
+		te, err := sampleTriggerEvent(in.Event, now)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
 		payload, err := engine.DefaultPayload(e.WorkspaceID, &te, engine.RuleEnv{ID: "rul_test", Name: "Test from Tripline"})
 		if err != nil {
 			s.writeError(c, fmt.Errorf("sample payload: %w", err))
@@ -254,18 +259,6 @@ func (s *server) testEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.
 			WebhookID: a.DeliveryID, StatusCode: optional(a.StatusCode), DurationMS: a.DurationMS,
 			ResponseHeaders: orEmptyMap(a.ResponseHeaders), ResponseBody: a.ResponseBody, Error: optional(a.Error),
 		})
-	}
-}
-
-// sampleTriggerEvent is a made-up trigger event of type typ for test sends.
-func sampleTriggerEvent(typ string, now time.Time) triggers.TriggerEvent {
-	c := triggers.Contact{
-		ID: "c_sample", Name: "Sample Contact", FirstName: "Sample", LastName: "Contact", Email: "sample@example.com",
-		Tags: []string{"Sample"}, CustomFields: map[string]any{}, Sequences: []string{}, CreatedAt: now, UpdatedAt: now,
-	}
-	return triggers.TriggerEvent{
-		ID: id.NewAt(id.TriggerEvent, now), Type: typ, Timestamp: now, ContactID: c.ID, Contact: c,
-		Fields: triggers.Fields{Tag: "Sample", Name: "sample"},
 	}
 }
 

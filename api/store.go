@@ -6,6 +6,7 @@ import (
 
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/triggers"
 )
 
 // Store is what the HTTP handlers need from storage. Every method is scoped to
@@ -47,6 +48,7 @@ type Store interface {
 	// DeliveryGet returns a delivery with its message and attempts, oldest first.
 	DeliveryGet(ctx context.Context, workspaceID, id string) (actions.Delivery, actions.Message, []actions.Attempt, error)
 
+	HookStore
 	OpsStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,
@@ -76,6 +78,83 @@ type DeliveryListParams struct {
 	Event      string
 	Status     actions.Status
 	Since      time.Time // created at or after; zero for all
+}
+
+// HookStore is what the REST-hook and contact handlers need from storage; it
+// is part of Store. Hooks are ordered by id, ascending; contacts by id,
+// ascending.
+type HookStore interface {
+	// HookInsert stores a hook with the rule and endpoint it manages, in one
+	// transaction.
+	HookInsert(ctx context.Context, params HookInsertParams) error
+	HookList(ctx context.Context, params ListParams) ([]Hook, error)
+	// HookFind returns the hook that manages a rule or an endpoint (set one
+	// of RuleID and EndpointID), or tripline.ErrNotFound.
+	HookFind(ctx context.Context, params HookFindParams) (Hook, error)
+	// HookDelete deletes a hook with its rule and endpoint; the endpoint's
+	// unsent deliveries are discarded, the others kept for the log.
+	HookDelete(ctx context.Context, workspaceID, id string) error
+	// HookDeleteByEndpoint deletes the hook that manages an endpoint, as
+	// HookDelete does; tripline.ErrNotFound when no hook manages it.
+	HookDeleteByEndpoint(ctx context.Context, workspaceID, endpointID string) error
+
+	// TriggerEventListRecent returns the workspace's most recent stored
+	// trigger events of one type, newest first, leaving out erased ones.
+	TriggerEventListRecent(ctx context.Context, params TriggerEventListParams) ([]triggers.TriggerEvent, error)
+
+	ContactList(ctx context.Context, params ContactListParams) ([]triggers.Contact, error)
+	ContactGet(ctx context.Context, workspaceID, id string) (triggers.Contact, error)
+	// ContactErase erases a contact (GDPR): its state, its trigger events'
+	// payloads, its deliveries' payloads and headers and their attempts'
+	// response headers and bodies. Delivery metadata is kept; deliveries not
+	// yet sent are discarded. Erasing an unknown or erased contact is no error.
+	ContactErase(ctx context.Context, workspaceID, id string) error
+}
+
+// Hook is a REST-hook subscription (Zapier, Make): a rule and an endpoint
+// that Tripline manages for the subscriber.
+type Hook struct {
+	ID          string
+	WorkspaceID string
+	RuleID      string
+	EndpointID  string
+	TargetURL   string
+	Event       string // a trigger type
+	Condition   string // the rule's condition, filled by HookList
+	CreatedAt   time.Time
+}
+
+// HookInsertParams are a new hook, its rule and its endpoint.
+type HookInsertParams struct {
+	Hook     Hook
+	Rule     engine.Rule
+	Endpoint actions.Endpoint
+}
+
+// HookFindParams name a rule or an endpoint of a workspace.
+type HookFindParams struct {
+	WorkspaceID string
+	RuleID      string
+	EndpointID  string
+}
+
+// TriggerEventListParams select recent trigger events of one type.
+type TriggerEventListParams struct {
+	WorkspaceID string
+	Type        string
+	Limit       int
+}
+
+// ContactListParams select one page of contacts; empty filters match all.
+type ContactListParams struct {
+	ListParams
+	Tag string // contacts that have this tag
+	// FieldPath and Value: contacts whose field has this value, compared as
+	// text (a JSON string unquoted; a number, true or false as written).
+	// FieldPath is a top-level field ["email"] or a custom field
+	// ["custom_fields", "budget"]; its names hold no quotes or dots.
+	FieldPath []string
+	Value     string
 }
 
 // OpsStore is the part of Store behind the delivery operations: enable,

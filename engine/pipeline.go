@@ -30,6 +30,15 @@ type PipelineConfig struct {
 	// MaxConflictRetries is how often an ingest transaction that lost a race
 	// with a concurrent one is run again. Default: 5.
 	MaxConflictRetries int
+	// Observer is told what each committed ingest did, for metrics. Optional.
+	Observer Observer
+}
+
+// Observer is told what each ingest call did once it committed; the metrics
+// package implements it, so that the engine does not depend on a metrics
+// library. It must return quickly.
+type Observer interface {
+	Ingested(workspaceID string, res IngestResult)
 }
 
 func (c *PipelineConfig) fill() error {
@@ -70,6 +79,11 @@ type IngestResult struct {
 	Duplicates      int      // events whose id was seen before; they fired nothing
 	TriggerEventIDs []string // the trigger events derived, in order
 	Deliveries      int      // deliveries created
+	// TriggerEventTypes are the types of TriggerEventIDs, index for index.
+	TriggerEventTypes []string
+	// RuleMatches counts the (rule, trigger event) pairs that matched: the
+	// condition held and the frequency allowed the rule to fire.
+	RuleMatches int
 }
 
 // Ingest applies events of one workspace in order, each seeing the state the
@@ -87,6 +101,9 @@ func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []trig
 	}
 	if res.Deliveries > 0 {
 		p.cfg.OnCommit()
+	}
+	if p.cfg.Observer != nil {
+		p.cfg.Observer.Ingested(workspaceID, res)
 	}
 	return res, nil
 }
@@ -179,13 +196,14 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 		res.Accepted++
 	}
 
-	deliveries, ruleErrs, err := p.match(ctx, tx, ws, ix, tes, now)
+	m, err := p.match(ctx, tx, ws, ix, tes, now)
 	if err != nil {
 		return res, err
 	}
-	if err := p.recordRuleErrors(ctx, tx, ws, ruleErrs, now); err != nil {
+	if err := p.recordRuleErrors(ctx, tx, ws, m.errs, now); err != nil {
 		return res, err
 	}
+	deliveries := m.deliveries
 
 	var changed []*triggers.Contact
 	for _, cid := range ids {
@@ -210,16 +228,25 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 	}
 	for _, te := range tes {
 		res.TriggerEventIDs = append(res.TriggerEventIDs, te.ID)
+		res.TriggerEventTypes = append(res.TriggerEventTypes, te.Type)
 	}
-	res.Deliveries = len(deliveries)
+	res.Deliveries, res.RuleMatches = len(deliveries), m.rules
 	return res, nil
 }
 
+// matched is what match found for the trigger events of one transaction.
+type matched struct {
+	deliveries []actions.NewDelivery
+	rules      int         // (rule, trigger event) pairs that fired
+	errs       []RuleError // rules whose condition failed at run time
+}
+
 // match finds the rules each trigger event fires and renders their
-// deliveries. It also returns the rules whose condition failed at run time,
-// one entry per rule, to be recorded on them.
-func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) ([]actions.NewDelivery, []RuleError, error) {
+// deliveries. It also counts the rules that fired and returns the rules
+// whose condition failed at run time, one entry per rule, to be recorded on them.
+func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) (matched, error) {
 	var out []actions.NewDelivery
+	matches := 0
 	var endpointIDs []string
 	var ruleErrs []RuleError
 	errIndex := map[string]int{}
@@ -249,10 +276,11 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 			}
 			if fired, err := p.claimFrequency(ctx, tx, ws, cr, te.ContactID, now); err != nil || !fired {
 				if err != nil {
-					return nil, nil, err
+					return matched{}, err
 				}
 				continue
 			}
+			matches++
 			for _, ca := range cr.actions {
 				d := actions.Delivery{
 					ID: id.NewAt(id.Delivery, now), WorkspaceID: ws, EndpointID: ca.endpointID, RuleID: cr.ID,
@@ -277,11 +305,11 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 		}
 	}
 	if len(out) == 0 {
-		return nil, ruleErrs, nil
+		return matched{rules: matches, errs: ruleErrs}, nil
 	}
 	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs})
 	if err != nil {
-		return nil, nil, err
+		return matched{}, err
 	}
 	kept := out[:0]
 	for _, d := range out {
@@ -299,7 +327,7 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 		}
 		kept = append(kept, d)
 	}
-	return kept, ruleErrs, nil
+	return matched{deliveries: kept, rules: matches, errs: ruleErrs}, nil
 }
 
 // TemplateErrorPrefix starts the last_error of a delivery whose payload or

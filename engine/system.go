@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/triggers"
 )
@@ -23,20 +24,22 @@ func (p *Pipeline) FireSystem(ctx context.Context, workspaceID string, te trigge
 	if te.Timestamp.IsZero() {
 		te.Timestamp = now
 	}
-	var n int
+	var n, matches int
+	var deliveries []actions.NewDelivery
 	err := p.inTx(ctx, func(tx IngestTx) error {
 		ix, err := p.index(ctx, tx, workspaceID)
 		if err != nil {
 			return err
 		}
 		tes := []triggers.TriggerEvent{te}
-		deliveries, ruleErrs, err := p.match(ctx, tx, workspaceID, ix, tes, now)
+		m, err := p.match(ctx, tx, workspaceID, ix, tes, now)
 		if err != nil {
 			return err
 		}
-		if err := p.recordRuleErrors(ctx, tx, workspaceID, ruleErrs, now); err != nil {
+		if err := p.recordRuleErrors(ctx, tx, workspaceID, m.errs, now); err != nil {
 			return err
 		}
+		deliveries, matches = m.deliveries, m.rules
 		if err := tx.TriggerEventInsertMany(ctx, TriggerEventInsertManyParams{WorkspaceID: workspaceID, Events: tes}); err != nil {
 			return err
 		}
@@ -53,6 +56,10 @@ func (p *Pipeline) FireSystem(ctx context.Context, workspaceID string, te trigge
 	}
 	if n > 0 {
 		p.cfg.OnCommit()
+	}
+	if p.cfg.Observer != nil {
+		p.cfg.Observer.Ingested(workspaceID, IngestResult{TriggerEventIDs: []string{te.ID},
+			TriggerEventTypes: []string{te.Type}, Deliveries: n, RuleMatches: matches})
 	}
 	return n, nil
 }

@@ -20,6 +20,7 @@ var migrations = []*gormigrate.Migration{
 	migration0001,
 	migration0002,
 	migration0003,
+	migration0005,
 }
 
 // Migrate brings the schema up to date. It is idempotent, and safe to run

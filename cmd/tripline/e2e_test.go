@@ -92,6 +92,7 @@ type instance struct {
 	url  string
 	key  string
 	out  *lines
+	logs *lines // stderr: the log
 	stop func()
 }
 
@@ -106,14 +107,14 @@ func databaseURL(t testing.TB, dialect string) string {
 func start(t testing.TB, dbURL string, extra ...string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := newLines()
+	out, logs := newLines(), newLines()
 	// The receivers of tests listen on loopback: let the SSRF guard through,
 	// unless the test says otherwise (a later --allow-private-destinations=false wins).
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--secret-key", "test-secret-key-0123456789",
 		"--shutdown-timeout", "5s", "--allow-private-destinations"}, extra...)
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, args, out, io.Discard) }()
-	tl := &instance{t: t, key: testKey, out: out}
+	go func() { done <- Run(ctx, args, out, logs) }()
+	tl := &instance{t: t, key: testKey, out: out, logs: logs}
 	select {
 	case err := <-done:
 		t.Fatalf("tripline exited: %v\n%s", err, out.String())

@@ -25,6 +25,7 @@ import (
 	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/metrics"
 	"github.com/tripline/tripline/store"
 	"github.com/tripline/tripline/triggers"
 )
@@ -164,11 +165,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return root.ParseAndRun(ctx, args)
 }
 
+// newLogger logs in the configured format; a line logged while serving an
+// API request carries its request_id (api.LogHandler).
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(api.LogHandler(slog.NewJSONHandler(w, nil)))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(api.LogHandler(slog.NewTextHandler(w, nil)))
 }
 
 func isPostgres(url string) bool {
@@ -329,12 +332,15 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--allowed-destinations (TRIPLINE_ALLOWED_DESTINATIONS): %w", err)
 	}
 	guard := actions.DestinationPolicy{AllowPrivate: cfg.AllowPrivateDestinations, Allowed: allowed}
+	// Metrics observe the pipeline and the worker's recorded outcomes; the
+	// queue gauges are one store query per scrape.
+	mx := metrics.New(metrics.Config{Queue: st, Logger: log})
 	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl})
-	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: st, Sender: sender, Logger: log, Lease: cfg.ClaimLease})
+	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: mx.Queue(st), Sender: sender, Logger: log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return err
 	}
-	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake})
+	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake, Observer: mx})
 	if err != nil {
 		return err
 	}
@@ -349,7 +355,7 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
-		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace})
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler()})
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,8 @@ func SampleTriggerEvents() (map[string]triggers.TriggerEvent, error) {
 			ContactID: last.ID, Contact: last, Previous: &last,
 		}
 		if spec.Type == triggers.TriggerEndpointDisabled {
+			// Raised by Tripline itself, about no contact, as FireSystem raises it.
+			te.ContactID, te.Contact, te.Previous = "", triggers.Contact{}, nil
 			te.Fields = triggers.Fields{EndpointID: "ep_01JDSAMPLE", DisabledReason: "5 deliveries in a row were dead; the last answered HTTP 500"}
 		}
 		out[spec.Type] = te

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+
 	"cmp"
 	"context"
 	"database/sql"
@@ -10,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 )
 
@@ -133,6 +136,13 @@ func (s *Store) recordHealth(tx *gorm.DB, outcomes []actions.Outcome, recorded [
 		if err := tx.Exec(`UPDATE deliveries SET status = 'paused', next_attempt_at = NULL
 			WHERE endpoint_id = ? AND status IN ('pending', 'failed')`, epID).Error; err != nil {
 			return nil, fmt.Errorf("pause deliveries of %s: %w", epID, err)
+		}
+		if !h.gone.IsZero() {
+			// A REST hook's target answering 410 has unsubscribed (Zapier does
+			// when a zap is turned off): the hook, its rule and endpoint go.
+			if err := deleteHookTx(tx, h.workspaceID, "endpoint_id = ?", epID); err != nil && !errors.Is(err, tripline.ErrNotFound) {
+				return nil, fmt.Errorf("delete hook of endpoint %s: %w", epID, err)
+			}
 		}
 		disabled = append(disabled, actions.EndpointDisabled{WorkspaceID: h.workspaceID, EndpointID: epID, Reason: reason, At: now})
 	}

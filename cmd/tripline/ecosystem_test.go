@@ -268,3 +268,45 @@ func TestMetricsAndJSONLogs(t *testing.T) {
 		t.Errorf("no request log line for req-json-log-1:\n%s", tl.logs)
 	}
 }
+
+// TestRESTHookGoneUnsubscribes: a hook whose target answers 410 Gone (as
+// Zapier does for a zap that was turned off) is deleted with its rule and
+// endpoint, in the transaction that records the attempt.
+func TestRESTHookGoneUnsubscribes(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		tl := start(t, databaseURL(t, dialect), "--bootstrap-api-key", testKey)
+		rc := newReceiver(t)
+		gone := make(chan struct{}, 1)
+		rc.answer = func(w http.ResponseWriter, r *http.Request) bool {
+			w.WriteHeader(http.StatusGone)
+			gone <- struct{}{}
+			return false
+		}
+		hook := tl.must(201, "POST", "/v1/hooks", map[string]any{"target_url": rc.URL + "/zap", "event": "tag_applied"})
+		tl.must(202, "POST", "/v1/events", map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "vip"})
+		select {
+		case <-gone:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the hook's target was never called")
+		}
+		for i := 0; ; i++ { // the outcome is recorded just after the answer
+			status, _ := tl.do("GET", "/v1/endpoints/"+hook["endpoint_id"].(string), nil)
+			if status == 404 {
+				break
+			}
+			if i == 200 {
+				t.Fatalf("the hook's endpoint is still there after its target answered 410 (status %d)", status)
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		if list := tl.must(200, "GET", "/v1/hooks", nil)["data"].([]any); len(list) != 0 {
+			t.Fatalf("hooks after 410: %v", list)
+		}
+		tl.must(404, "GET", "/v1/rules/"+hook["rule_id"].(string), nil)
+		// The delivery log keeps the delivery that got the 410.
+		if d := tl.must(200, "GET", "/v1/deliveries?rule_id="+hook["rule_id"].(string), nil)["data"].([]any); len(d) != 1 {
+			t.Fatalf("deliveries of the unsubscribed hook: %v", d)
+		}
+	})
+}

@@ -47,7 +47,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"EndpointInput": endpointInput{}, "Endpoint": endpointJSON{}, "EndpointStats": endpointStats{},
 		"Delivery": deliveryJSON{}, "DeliveryDetail": deliveryDetailJSON{}, "Attempt": attemptJSON{},
 		"EndpointTestResult": testResultJSON{},
-		"ConditionSource": conditionJSON{}, "ConditionRow": engine.Row{}, "Conditions": engine.Conditions{},
+		"ConditionSource":    conditionJSON{}, "ConditionRow": engine.Row{}, "Conditions": engine.Conditions{},
 		"ParsedCondition": parsedJSON{}, "TriggerParam": triggers.Param{}, "TriggerSpec": triggerJSON{},
 		"SimulateInput": simulateInput{}, "Simulation": engine.Simulation{},
 		"RuleOutcome": engine.RuleOutcome{}, "SimulatedAction": engine.SimulatedAction{},

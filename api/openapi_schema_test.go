@@ -46,18 +46,42 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Trigger": engine.Trigger{}, "Action": engine.Action{}, "Frequency": engine.Frequency{},
 		"EndpointInput": endpointInput{}, "Endpoint": endpointJSON{}, "EndpointStats": endpointStats{},
 		"Delivery": deliveryJSON{}, "DeliveryDetail": deliveryDetailJSON{}, "Attempt": attemptJSON{},
+		"EndpointTestResult": testResultJSON{}, "ConditionSource": conditionJSON{},
+		"ConditionRow": engine.Row{}, "Conditions": engine.Conditions{},
+		"ParsedCondition": parsedJSON{}, "TriggerParam": triggers.Param{}, "TriggerSpec": triggerJSON{},
+		"SimulateInput": simulateInput{}, "Simulation": engine.Simulation{},
+		"RuleOutcome": engine.RuleOutcome{}, "SimulatedAction": engine.SimulatedAction{},
+		"Contact": triggers.Contact{}, "ContactState": triggers.Contact{}, "Conversation": triggers.Conversation{},
+		"HookInput": hookInput{}, "Hook": hookJSON{},
 	} {
 		s, ok := schemas[name]
 		if !ok {
 			t.Errorf("the OpenAPI document has no schema %s", name)
 			continue
 		}
-		documented := slices.Sorted(maps.Keys(s.Properties))
 		fields := slices.Sorted(maps.Keys(jsonFields(reflect.TypeOf(v))))
+		var documented []string
+		for k := range s.Properties {
+			// A property documented ahead of its Go field is left out
+			// until the field exists.
+			if slices.Contains(documentedAhead[name], k) && !slices.Contains(fields, k) {
+				continue
+			}
+			documented = append(documented, k)
+		}
+		slices.Sort(documented)
 		if !slices.Equal(fields, documented) {
 			t.Errorf("schema %s has properties %v; %T has JSON fields %v", name, documented, v, fields)
 		}
 	}
+}
+
+// documentedAhead are properties the document holds before their Go field
+// exists, so that a branch adding the field merges without breaking the
+// document's strict schema: the datetime_based_trigger parameters of the
+// rule trigger. Delete an entry once its fields are in the Go type.
+var documentedAhead = map[string][]string{
+	"Trigger": {"direction", "amount", "unit", "at", "timezone"},
 }
 
 type schema struct {

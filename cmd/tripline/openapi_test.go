@@ -228,6 +228,31 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(400, "PATCH", "/v1/rules/"+rid, map[string]any{"condition": "1 +"})
 		c.ok(409, "DELETE", "/v1/endpoints/"+eid, nil)
 
+		// The no-code builder, the trigger catalogue and dry runs.
+		parsed := c.ok(200, "POST", "/v1/conditions/parse", map[string]any{"condition": "contact.custom_fields.budget > 1000"})
+		if parsed["logic"] == nil || parsed["rows"] == nil {
+			t.Fatalf("parse: %v", parsed)
+		}
+		if adv := c.ok(200, "POST", "/v1/conditions/parse", map[string]any{"condition": "len(contact.tags) > 2 ? true : false"}); adv["advanced"] != true {
+			t.Fatalf("parse of an advanced expression: %v", adv)
+		}
+		c.bad(400, "POST", "/v1/conditions/parse", map[string]any{"expr": "true"})
+		c.ok(200, "POST", "/v1/conditions/compile", map[string]any{"logic": "and", "rows": []any{
+			map[string]any{"field": "contact.email", "operator": "contains", "value": "@example.com"},
+			map[string]any{"field": "contact.email", "operator": "is set"},
+		}})
+		c.ok(400, "POST", "/v1/conditions/compile", map[string]any{"logic": "and", "rows": []any{map[string]any{"field": "contact.email", "operator": "is set", "value": "x"}}})
+		c.ok(200, "GET", "/v1/triggers", nil)
+		c.call(401, "GET", "/v1/triggers", nil, false, true)
+		sim := c.ok(200, "POST", "/v1/simulate", map[string]any{
+			"event":   map[string]any{"type": "tag_applied", "contact_id": "c_sim", "tag": "Order Closed"},
+			"contact": map[string]any{"email": "sim@example.com", "custom_fields": map[string]any{"budget": 5000}},
+		})
+		if outcomes := sim["rules"].([]any); len(outcomes) != 1 || outcomes[0].(map[string]any)["matched"] != true {
+			t.Fatalf("simulate: %v", sim)
+		}
+		c.bad(400, "POST", "/v1/simulate", map[string]any{"contact": map[string]any{}})
+
 		// Events, and the delivery they cause.
 		res := c.ok(202, "POST", "/v1/events", map[string]any{"events": []any{
 			map[string]any{"id": "e1", "type": "contact_updated", "contact_id": "c_1", "contact": map[string]any{"email": "a@example.com", "custom_fields": map[string]any{"budget": 5000}}},
@@ -261,6 +286,69 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(400, "GET", "/v1/deliveries?since=yesterday", nil)
 		c.ok(200, "GET", "/v1/deliveries/"+did, nil)
 		c.ok(404, "GET", "/v1/deliveries/msg_nope", nil)
+
+		// Delivery and endpoint operations.
+		c.ok(409, "POST", "/v1/deliveries/"+did+"/discard", nil) // it succeeded
+		c.ok(202, "POST", "/v1/deliveries/"+did+"/redeliver", nil)
+		if got := rc.next(t); got.err != nil || got.headers.Get("webhook-id") != did {
+			t.Fatalf("redelivery: %v, webhook-id %q", got.err, got.headers.Get("webhook-id"))
+		}
+		c.ok(404, "POST", "/v1/deliveries/msg_nope/redeliver", nil)
+		rotated := c.ok(200, "POST", "/v1/endpoints/"+eid+"/rotate-secret", map[string]any{"grace_seconds": 3600})
+		if rotated["previous_secret_expires_at"] == nil || rotated["secret"] == ep["secret"] {
+			t.Fatalf("rotate-secret: %v", rotated)
+		}
+		rc.setSecret(rotated["secret"].(string))
+		c.bad(400, "POST", "/v1/endpoints/"+eid+"/rotate-secret", map[string]any{"grace_seconds": -1})
+		c.ok(404, "POST", "/v1/endpoints/ep_nope/rotate-secret", nil)
+		if tr := c.ok(200, "POST", "/v1/endpoints/"+eid+"/test", map[string]any{"event": "new_contact"}); tr["status_code"] != float64(200) {
+			t.Fatalf("test: %v", tr)
+		}
+		if got := rc.next(t); got.err != nil {
+			t.Fatalf("test signature: %v", got.err)
+		}
+		c.ok(400, "POST", "/v1/endpoints/"+eid+"/test", map[string]any{"event": "tag_aplied"})
+		c.ok(404, "POST", "/v1/endpoints/ep_nope/test", nil)
+		c.ok(200, "POST", "/v1/endpoints/"+eid+"/recover", map[string]any{"since": "2020-01-01T00:00:00Z", "statuses": []string{"dead", "failed"}})
+		c.bad(400, "POST", "/v1/endpoints/"+eid+"/recover", map[string]any{"statuses": []string{"paused"}})
+		c.ok(404, "POST", "/v1/endpoints/ep_nope/recover", map[string]any{"since": "2020-01-01T00:00:00Z"})
+
+		// Contacts; a tag applied while the endpoint is disabled pauses the
+		// rule's delivery, which is then discarded.
+		c.ok(200, "GET", "/v1/contacts?tag=Order%20Closed&limit=10", nil)
+		c.ok(200, "GET", "/v1/contacts?field=email&value=a@example.com", nil)
+		c.ok(400, "GET", "/v1/contacts?field=colour&value=red", nil)
+		c.ok(200, "GET", "/v1/contacts/c_1", nil)
+		c.ok(404, "GET", "/v1/contacts/c_nope", nil)
+		c.ok(200, "PATCH", "/v1/contacts/c_1", map[string]any{"first_name": "John", "custom_fields": map[string]any{"plan": "pro"}})
+		c.bad(400, "PATCH", "/v1/contacts/c_1", map[string]any{"subscribed": "yes"})
+		c.ok(404, "PATCH", "/v1/contacts/c_nope", map[string]any{"first_name": "x"})
+		c.ok(200, "PATCH", "/v1/endpoints/"+eid, map[string]any{"enabled": false})
+		c.ok(200, "DELETE", "/v1/contacts/c_1/tags/Order%20Closed", nil)
+		c.ok(404, "DELETE", "/v1/contacts/c_nope/tags/vip", nil)
+		c.ok(200, "POST", "/v1/contacts/c_1/tags", map[string]any{"tag": "Order Closed"})
+		c.bad(400, "POST", "/v1/contacts/c_1/tags", map[string]any{})
+		c.ok(404, "POST", "/v1/contacts/c_nope/tags", map[string]any{"tag": "vip"})
+		paused := c.ok(200, "GET", "/v1/deliveries?status=paused", nil)["data"].([]any)
+		if len(paused) != 1 {
+			t.Fatalf("paused deliveries: %v", paused)
+		}
+		c.ok(200, "POST", "/v1/deliveries/"+paused[0].(map[string]any)["id"].(string)+"/discard", nil)
+		c.ok(404, "POST", "/v1/deliveries/msg_nope/discard", nil)
+		c.ok(200, "POST", "/v1/endpoints/"+eid+"/enable", map[string]any{"discard_paused": true})
+		c.bad(400, "POST", "/v1/endpoints/"+eid+"/enable", map[string]any{"discard_paused": "yes"})
+
+		// REST hooks.
+		hook := c.ok(201, "POST", "/v1/hooks", map[string]any{"target_url": rc.URL + "/zap", "event": "chat_rated", "condition": "event.rating >= 4"})
+		c.ok(400, "POST", "/v1/hooks", map[string]any{"target_url": rc.URL + "/zap", "url": rc.URL + "/make", "event": "chat_rated"})
+		c.ok(200, "GET", "/v1/hooks", nil)
+		c.bad(400, "GET", "/v1/hooks?limit=x", nil)
+		c.ok(200, "GET", "/v1/hooks/samples?event=chat_rated&limit=2", nil)
+		c.ok(400, "GET", "/v1/hooks/samples?event=chat_rate", nil)
+		c.ok(204, "DELETE", "/v1/hooks/"+hook["id"].(string), nil)
+		c.call(401, "DELETE", "/v1/hooks/"+hook["id"].(string), nil, false, true)
+		c.ok(204, "DELETE", "/v1/contacts/c_1", nil)
+		c.call(401, "DELETE", "/v1/contacts/c_1", nil, false, true)
 
 		// Deletes, in the order references allow.
 		c.ok(204, "DELETE", "/v1/rules/"+rid, nil)

@@ -278,7 +278,10 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 	}
 	const cols = 7
 	row := "(CAST(? AS text), CAST(? AS text), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS " + timeType + "))"
+	var recorded []recordedOutcome
+	var disabled []actions.EndpointDisabled
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		recorded, disabled = recorded[:0], nil // the transaction may be run again
 		exists := make(map[string]bool, len(attempts))
 		for _, batch := range chunks(attempts, s.batchRows(1)) {
 			ids := make([]string, len(batch))
@@ -313,21 +316,31 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 					o.LastStatusCode, o.LastError, tsPtr(o.DeliveredAt))
 			}
 			args = append(args, p.Owner)
-			err := tx.Exec(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
+			rows, err := tx.Raw(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
 				values.String()+`)
 				UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
 					last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
 					claimed_by = NULL, lease_until = NULL
-				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'`, args...).Error
+				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'
+				RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`, args...).Rows()
 			if err != nil {
 				return fmt.Errorf("update deliveries: %w", err)
 			}
+			// Scanned by hand: gorm's reflective Scan doubled the cost of this statement.
+			if recorded, err = scanRecorded(rows, recorded); err != nil {
+				return fmt.Errorf("update deliveries: %w", err)
+			}
 		}
-		return nil
+		// Only outcomes applied above count for health: a batch recorded
+		// twice, or an attempt whose claim was taken over, counts once.
+		var err error
+		disabled, err = s.recordHealth(tx, p.Outcomes, recorded)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
+	s.endpointsDisabled(ctx, disabled)
 	return nil
 }
 

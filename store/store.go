@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -77,6 +78,8 @@ type Store struct {
 	channel string // the deliveries notification channel (Postgres)
 
 	maxParams int // bind parameters per statement
+
+	onDisabled atomic.Pointer[func(context.Context, actions.EndpointDisabled)] // see OnEndpointDisabled
 }
 
 // Open connects to the database that cfg.URL names and checks that it answers.

@@ -193,7 +193,10 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 
 	// Tripline, in this process.
 	key := newAPIKey()
-	cfg := benchServeConfig(dbURL, key)
+	cfg, err := benchServeConfig(dbURL, key)
+	if err != nil {
+		return err
+	}
 	sctx, stop := context.WithCancel(ctx)
 	out := &lineWriter{addr: make(chan string, 1)}
 	served := make(chan error, 1)
@@ -335,14 +338,16 @@ func benchGoal(bc benchConfig) string {
 	return strconv.Itoa(bc.Events) + " events"
 }
 
-// benchServeConfig is the configuration of the Tripline that bench runs: on
-// loopback, with its own database and key, and delivering to the local
-// receiver.
-func benchServeConfig(dbURL, apiKey string) config {
-	return config{
-		Addr: "127.0.0.1:0", DatabaseURL: dbURL, SecretKey: "bench-secret-key-" + id.New("k"),
-		BootstrapAPIKey: apiKey, LogFormat: "text", ShutdownTimeout: 10 * time.Second,
-	}
+// benchServeConfig is the configuration of the Tripline that bench runs: the
+// serve flags' defaults, on loopback, with its own database and key, and
+// delivering to the local receiver (private destinations allowed).
+func benchServeConfig(dbURL, apiKey string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("bench serve", flag.ContinueOnError)
+	cfg.serveFlags(fs)
+	err := fs.Parse([]string{"--addr", "127.0.0.1:0", "--database-url", dbURL, "--secret-key", "bench-secret-key-" + id.New("k"),
+		"--bootstrap-api-key", apiKey, "--shutdown-timeout", "10s", "--allow-private-destinations"})
+	return cfg, err
 }
 
 // benchSchema creates a schema of its own for a Postgres bench and returns

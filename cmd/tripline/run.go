@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,9 @@ import (
 	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/metrics"
 	"github.com/tripline/tripline/store"
+	"github.com/tripline/tripline/triggers"
 )
 
 // Version is Tripline's version, set at build time with
@@ -45,6 +48,12 @@ type config struct {
 	LogFormat       string        // TRIPLINE_LOG_FORMAT: text or json
 	ShutdownTimeout time.Duration // TRIPLINE_SHUTDOWN_TIMEOUT, default 20s
 	ClaimLease      time.Duration // TRIPLINE_CLAIM_LEASE; 0 means the worker's default
+
+	AllowPrivateDestinations bool   // TRIPLINE_ALLOW_PRIVATE_DESTINATIONS: turn the SSRF guard off
+	AllowedDestinations      string // TRIPLINE_ALLOWED_DESTINATIONS: CIDRs the SSRF guard lets through
+
+	Retention   retention     // TRIPLINE_RETENTION, default 720h (30 days)
+	SecretGrace time.Duration // TRIPLINE_SECRET_ROTATION_GRACE, default 24h
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -58,6 +67,11 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.BootstrapAPIKey, "bootstrap-api-key", "", "create the default workspace with this API key if absent")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
+	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", false, "let deliveries reach loopback, private, link-local and metadata addresses (development and tests)")
+	fs.StringVar(&c.AllowedDestinations, "allowed-destinations", "", "comma-separated CIDRs deliveries may reach despite the SSRF guard, such as 10.1.0.0/16")
+	c.Retention = retention(720 * time.Hour)
+	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
+	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
 	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
 }
 
@@ -152,11 +166,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return root.ParseAndRun(ctx, args)
 }
 
+// newLogger logs in the configured format; a line logged while serving an
+// API request carries its request_id (api.LogHandler).
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(api.LogHandler(slog.NewJSONHandler(w, nil)))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(api.LogHandler(slog.NewTextHandler(w, nil)))
 }
 
 func isPostgres(url string) bool {
@@ -312,16 +328,35 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version})
-	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: st, Sender: sender, Logger: log, Lease: cfg.ClaimLease})
+	allowed, err := actions.ParseCIDRs(cfg.AllowedDestinations)
+	if err != nil {
+		return fmt.Errorf("--allowed-destinations (TRIPLINE_ALLOWED_DESTINATIONS): %w", err)
+	}
+	guard := actions.DestinationPolicy{AllowPrivate: cfg.AllowPrivateDestinations, Allowed: allowed}
+	// Metrics observe the pipeline and the worker's recorded outcomes; the
+	// queue gauges are one store query per scrape.
+	mx := metrics.New(metrics.Config{Queue: st, Logger: log})
+	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl})
+	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: mx.Queue(st), Sender: sender, Logger: log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return err
 	}
-	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake})
+	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake, Observer: mx})
 	if err != nil {
 		return err
 	}
-	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version})
+	// When recording outcomes disables an endpoint (410 Gone, or dead
+	// deliveries in a row), rules on endpoint_disabled can alert a team.
+	st.OnEndpointDisabled(func(ctx context.Context, d actions.EndpointDisabled) {
+		log.WarnContext(ctx, "endpoint disabled", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "reason", d.Reason)
+		te := triggers.TriggerEvent{Type: triggers.TriggerEndpointDisabled, Timestamp: d.At,
+			Fields: triggers.Fields{EndpointID: d.EndpointID, DisabledReason: d.Reason}}
+		if _, err := pipeline.FireSystem(ctx, d.WorkspaceID, te); err != nil {
+			log.ErrorContext(ctx, "endpoint_disabled trigger not fired", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "error", err)
+		}
+	})
+	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler()})
 	if err != nil {
 		return err
 	}
@@ -332,7 +367,16 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
+	sweeper, err := store.NewRetention(store.RetentionConfig{Store: st, MaxAge: time.Duration(cfg.Retention), Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if err := worker.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := sweeper.Start(ctx); err != nil {
 		ln.Close()
 		return err
 	}
@@ -355,7 +399,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	defer cancel()
 	herr := srv.Shutdown(sctx)
 	werr := worker.Stop(sctx)
-	return errors.Join(herr, werr)
+	rerr := sweeper.Stop(sctx)
+	return errors.Join(herr, werr, rerr)
 }
 
 func displayAddr(a net.Addr) string {
@@ -363,4 +408,28 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return a.String()
+}
+
+// retention is the --retention flag: a Go duration ("720h") or a number of
+// days ("30d").
+type retention time.Duration
+
+func (r *retention) String() string { return time.Duration(*r).String() }
+
+func (r *retention) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a number of days such as 30d", v)
+		}
+		*r = retention(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration such as 720h or 30d", v)
+	}
+	*r = retention(d)
+	return nil
 }

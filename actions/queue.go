@@ -24,8 +24,9 @@ type Queue interface {
 	DeliveryRecordOutcomes(ctx context.Context, params DeliveryRecordOutcomesParams) error
 
 	// DeliveryReleaseClaims gives back deliveries claimed by Owner that were not
-	// attempted (shutdown): they become due again at once, with their previous
-	// status (pending or failed) and attempt count.
+	// attempted (shutdown, or held back by their endpoint's limits): they are
+	// due again at once, with their previous status (pending or failed),
+	// attempt count and next_attempt_at, so they keep their place in the queue.
 	DeliveryReleaseClaims(ctx context.Context, params DeliveryReleaseClaimsParams) error
 }
 
@@ -35,6 +36,12 @@ type DeliveryClaimDueParams struct {
 	Now        time.Time
 	LeaseUntil time.Time
 	Limit      int
+
+	// ExcludeEndpoints are endpoints whose due deliveries are left alone:
+	// the worker cannot send to them now (max_in_flight reached, no rate
+	// token, circuit breaker open), so claiming them would only take them
+	// from other workers and give them back.
+	ExcludeEndpoints []string
 }
 
 // Claimed is a claimed delivery with what is needed to send it.

@@ -105,6 +105,9 @@ func (q *fakeQueue) DeliveryClaimDue(ctx context.Context, p DeliveryClaimDuePara
 	var due []*fakeRow
 	for _, r := range q.rows {
 		d := &r.Delivery
+		if slices.Contains(p.ExcludeEndpoints, d.EndpointID) && d.Status != StatusSending {
+			continue
+		}
 		switch {
 		case d.Status == StatusSending && r.leaseUntil.Before(p.Now):
 			due = append(due, r)

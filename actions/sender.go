@@ -125,7 +125,7 @@ func attemptTimeout(e Endpoint) time.Duration {
 
 func (s *Sender) request(ctx context.Context, c Claimed, ts time.Time) (*http.Request, error) {
 	body := []byte(c.Message.Payload)
-	sig, err := SignatureHeader([]string{c.Endpoint.Secret}, c.Delivery.ID, ts, body)
+	sig, err := SignatureHeader(c.Endpoint.SigningSecrets(ts), c.Delivery.ID, ts, body)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +174,9 @@ func ReservedHeader(name string) bool {
 func attemptError(ctx context.Context, err error) string {
 	if ctx.Err() != nil {
 		return context.Cause(ctx).Error()
+	}
+	if de, ok := destinationError(err); ok { // the SSRF guard's sentence says it all
+		return de.Error()
 	}
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err

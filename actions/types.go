@@ -24,6 +24,39 @@ type Endpoint struct {
 	LegacySignature    bool  // also send X-Tripline-Signature: sha256=<hex>
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+
+	// PreviousSecret is the secret a rotation replaced; until
+	// PreviousSecretExpiresAt it signs beside Secret so receivers can switch
+	// over. Empty when there is none.
+	PreviousSecret          string
+	PreviousSecretExpiresAt *time.Time
+
+	// Health, kept by the store as outcomes are recorded; read-only.
+	FailureStreak   int        // failed attempts since the last successful one
+	ConsecutiveDead int        // deliveries that died since the last successful attempt
+	LastSuccessAt   *time.Time // the last 2xx
+}
+
+// SigningSecrets returns the secrets that sign a request sent at now: the
+// current one, and the previous one while its grace period lasts.
+func (e Endpoint) SigningSecrets(now time.Time) []string {
+	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt != nil && now.Before(*e.PreviousSecretExpiresAt) {
+		return []string{e.Secret, e.PreviousSecret}
+	}
+	return []string{e.Secret}
+}
+
+// AutoDisableAfter is how many consecutive dead deliveries disable an
+// endpoint (SPEC section 8).
+const AutoDisableAfter = 5
+
+// EndpointDisabled tells that Tripline disabled an endpoint: it answered 410
+// Gone, or AutoDisableAfter of its deliveries died in a row.
+type EndpointDisabled struct {
+	WorkspaceID string
+	EndpointID  string
+	Reason      string
+	At          time.Time
 }
 
 // Status is where a delivery stands (SPEC section 8).

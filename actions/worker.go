@@ -40,6 +40,21 @@ type WorkerConfig struct {
 	// Concurrency is the most sends in flight at once. Default 64.
 	Concurrency int
 
+	// EndpointConcurrency is the most sends in flight at once to one endpoint
+	// whose max_in_flight is unset, so that one slow endpoint cannot take
+	// every send slot. Default: a quarter of Concurrency.
+	EndpointConcurrency int
+
+	// BreakerThreshold is how many consecutive failed attempts to one
+	// endpoint open its circuit breaker: from then on one probe at a time
+	// goes out, after BreakerCooldown (doubling after each failed probe, up
+	// to a minute), and the rest of its backlog waits, unattempted, until a
+	// probe succeeds. Default 5.
+	BreakerThreshold int
+
+	// BreakerCooldown is the wait before the first probe. Default 1 s.
+	BreakerCooldown time.Duration
+
 	// BatchSize is the most deliveries claimed in one call and the most
 	// outcomes recorded in one call. Default 100.
 	BatchSize int
@@ -72,6 +87,9 @@ func (c *WorkerConfig) withDefaults() {
 	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	c.Owner = cmp.Or(c.Owner, id.New("wrk"))
 	c.Concurrency = cmp.Or(c.Concurrency, 64)
+	c.EndpointConcurrency = cmp.Or(c.EndpointConcurrency, max(c.Concurrency/4, 1))
+	c.BreakerThreshold = cmp.Or(c.BreakerThreshold, defaultBreakerThreshold)
+	c.BreakerCooldown = cmp.Or(c.BreakerCooldown, defaultBreakerCooldown)
 	c.BatchSize = cmp.Or(c.BatchSize, 100)
 	c.Lease = cmp.Or(c.Lease, 60*time.Second+MaxTimeout)
 	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
@@ -89,6 +107,12 @@ func (c *WorkerConfig) validate() error {
 		return errors.New("worker config: Sender is required")
 	case c.Concurrency < 1:
 		return fmt.Errorf("worker config: Concurrency is %d; it must be at least 1", c.Concurrency)
+	case c.EndpointConcurrency < 1:
+		return fmt.Errorf("worker config: EndpointConcurrency is %d; it must be at least 1", c.EndpointConcurrency)
+	case c.BreakerThreshold < 1:
+		return fmt.Errorf("worker config: BreakerThreshold is %d; it must be at least 1", c.BreakerThreshold)
+	case c.BreakerCooldown <= 0:
+		return fmt.Errorf("worker config: BreakerCooldown is %s; it must be positive", c.BreakerCooldown)
 	case c.BatchSize < 1:
 		return fmt.Errorf("worker config: BatchSize is %d; it must be at least 1", c.BatchSize)
 	case c.Lease < 2*time.Second:
@@ -118,6 +142,7 @@ type Worker struct {
 	log *slog.Logger
 
 	send    func(context.Context, Claimed) Attempt // cfg.Sender.Send
+	gates   *gates                                 // per-endpoint limits and breakers
 	backoff func(failures int) time.Duration       // wait after failed queue calls
 
 	wake      chan struct{}  // Wake was called
@@ -136,8 +161,10 @@ type Worker struct {
 	cancelSends context.CancelCauseFunc
 	dbCtx       context.Context // cancelled finalizeGrace after that
 	cancelDB    context.CancelFunc
-	nextRetry   time.Time // soonest retry within PollInterval, zero if none
-	unsent      []string  // claimed but not attempted, to release
+	nextRetry   time.Time              // soonest retry within PollInterval, zero if none
+	held        map[string][]heldClaim // claimed, waiting for their endpoint's limits, by endpoint
+	runCtx      context.Context        // Start's context
+	unsent      []string               // claimed but not attempted, to release
 
 	stopOnce                      sync.Once
 	sent, succeeded, failed, dead atomic.Int64
@@ -160,6 +187,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		send:      cfg.Sender.Send,
+		gates:     newGates(cfg.Now, cfg.EndpointConcurrency, cfg.BreakerThreshold, cfg.BreakerCooldown),
 		backoff:   func(n int) time.Duration { return min(100*time.Millisecond<<min(n-1, 10), 30*time.Second) },
 		wake:      make(chan struct{}, 1),
 		slotFreed: make(chan struct{}, 1),
@@ -187,6 +215,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.ctx = context.WithoutCancel(ctx)
 	w.sendCtx, w.cancelSends = context.WithCancelCause(w.ctx)
 	w.dbCtx, w.cancelDB = context.WithCancel(w.ctx)
+	w.runCtx = ctx
 	go w.run(ctx)
 	return nil
 }
@@ -235,6 +264,7 @@ func (w *Worker) run(ctx context.Context) {
 	}()
 	w.claimLoop(ctx)
 	w.sends.Wait()
+	w.releaseHeld(true)
 	close(w.outcomes)
 	<-recorded
 	w.releaseUnsent()
@@ -248,6 +278,9 @@ func (w *Worker) claimLoop(ctx context.Context) {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
+	unblock := time.NewTimer(time.Hour) // an endpoint held back by its rate or breaker may go
+	unblock.Stop()
+	defer unblock.Stop()
 
 	more, failures := true, 0 // more: due deliveries may be left unclaimed
 	for {
@@ -258,9 +291,16 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			case <-w.stop:
 				return
 			case <-w.slotFreed:
+				// A send that ended may have opened its endpoint's breaker:
+				// the held-back deliveries wait for its cool-down.
+				if _, next := w.gates.blocked(); !next.IsZero() {
+					unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
+				}
 			case <-w.wake:
 				more = true
 			case <-poll.C:
+				more = true
+			case <-unblock.C:
 				more = true
 			case <-retry.C:
 				w.mu.Lock()
@@ -279,10 +319,16 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		if w.stopping(ctx) {
 			return
 		}
+		w.dispatchHeld()
+		w.releaseHeld(false)
+		if w.free() == 0 {
+			continue
+		}
 		now := w.cfg.Now()
 		limit := min(w.free(), w.cfg.BatchSize)
+		exclude, _ := w.gates.blocked()
 		claimed, err := w.cfg.Queue.DeliveryClaimDue(w.sendCtx, DeliveryClaimDueParams{
-			Owner: w.cfg.Owner, Now: now, LeaseUntil: now.Add(w.cfg.Lease), Limit: limit,
+			Owner: w.cfg.Owner, Now: now, LeaseUntil: now.Add(w.cfg.Lease), Limit: limit, ExcludeEndpoints: exclude,
 		})
 		if err != nil {
 			if w.stopping(ctx) {
@@ -310,9 +356,16 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		// record it. Deadlines are wall-clock: the injected clock may be fake.
 		deadline := time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
 		for _, c := range claimed {
+			if !w.admit(c, deadline) {
+				continue
+			}
 			w.slots <- struct{}{}
 			w.sends.Add(1)
 			go w.deliver(c, deadline)
+		}
+		w.dispatchHeld()
+		if _, next := w.gates.blocked(); !next.IsZero() {
+			unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
 		}
 		more = len(claimed) >= limit
 	}
@@ -348,12 +401,26 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
 // delivery whose send was cancelled before it began is released instead.
 func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	defer w.sends.Done()
+	attempted, ok := false, false
 	if w.sendCtx.Err() == nil {
-		w.outcomes <- recording{Outcome: w.outcome(c, w.safeSend(c, deadline)), endpointID: c.Delivery.EndpointID}
+		a := w.safeSend(c, deadline)
+		attempted, ok = true, a.Succeeded()
+		w.outcomes <- recording{Outcome: w.outcome(c, a), endpointID: c.Delivery.EndpointID}
 	} else {
 		w.mu.Lock()
 		w.unsent = append(w.unsent, c.Delivery.ID)
 		w.mu.Unlock()
+	}
+	w.gates.done(c.Endpoint.ID, attempted, ok)
+	// The slot goes to the next delivery held for this endpoint, if it may
+	// go; else, if the endpoint was left out of a claim, claim again.
+	if next, found := w.takeHeld(c.Endpoint.ID); found {
+		w.sends.Add(1)
+		go w.deliver(next.Claimed, next.deadline)
+		return
+	}
+	if w.gates.unblocked(c.Endpoint.ID) {
+		notify(w.wake)
 	}
 	<-w.slots
 	notify(w.slotFreed)

@@ -263,7 +263,7 @@ func TestWorkerSlowEndpoint(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	slow := newServer(t, hang(entered))
 	fast := newServer(t, status(200))
-	slowID := wt.delivery(t, slow.URL, 0, nil)
+	slowID := wt.delivery(t, slow.URL, 0, onEndpoint("ep_SLOW", nil))
 	fastIDs := []string{wt.delivery(t, fast.URL, 0, nil), wt.delivery(t, fast.URL, 0, nil), wt.delivery(t, fast.URL, 0, nil)}
 	wt.start(t)
 

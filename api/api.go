@@ -44,6 +44,23 @@ type Config struct {
 	// NewSecret makes the signing secret of a new endpoint.
 	// Default: actions.NewSecret.
 	NewSecret func() (string, error)
+	// Metrics, when set, is served at GET /metrics without authentication,
+	// like the health probes (see docs/operations.md).
+	Metrics http.Handler
+	// CheckDestination refuses an endpoint URL the SSRF guard would refuse
+	// (actions.DestinationPolicy.CheckURL); its error is shown on "url".
+	// Default: every URL is accepted here (attempts are still checked at
+	// dial time by the sender).
+	CheckDestination func(ctx context.Context, rawURL string) error
+	// Sender makes the sample attempt of POST /v1/endpoints/{id}/test.
+	// Default: a sender with no SSRF guard.
+	Sender *actions.Sender
+	// SecretGrace is how long a rotated-out secret keeps signing, beside the
+	// new one, when rotate-secret names no grace_seconds. Default: 24 h.
+	SecretGrace time.Duration
+	// OnRequeue is called after deliveries were made due by an API call
+	// (enable, redeliver, recover), to wake the delivery worker. Optional.
+	OnRequeue func()
 }
 
 func (c *Config) fill() error {
@@ -57,6 +74,13 @@ func (c *Config) fill() error {
 	}
 	if c.NewSecret == nil {
 		c.NewSecret = actions.NewSecret
+	}
+	if c.Sender == nil {
+		c.Sender = actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + c.Version})
+	}
+	c.SecretGrace = cmp.Or(c.SecretGrace, 24*time.Hour)
+	if c.OnRequeue == nil {
+		c.OnRequeue = func() {}
 	}
 	return c.validate()
 }
@@ -75,6 +99,7 @@ func (c *Config) validate() error {
 // server holds what the handlers share: the filled Config.
 type server struct {
 	Config
+	simulator *engine.Simulator
 }
 
 var releaseMode sync.Once
@@ -87,7 +112,7 @@ func New(cfg Config) (http.Handler, error) {
 	// gin's mode is process-wide; release mode keeps its debug printing quiet.
 	releaseMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 
-	s := &server{Config: cfg}
+	s := &server{Config: cfg, simulator: engine.NewSimulator(cfg.Store, cfg.Logger)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
@@ -101,16 +126,32 @@ func New(cfg Config) (http.Handler, error) {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	openAPI, err := openAPIHandler()
+	if err != nil {
+		return nil, err
+	}
+	r.GET("/openapi.json", openAPI)
+	if s.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(s.Metrics))
+	}
 
 	v1 := r.Group("/v1", s.authenticate)
 	v1.POST("/events", s.postEvents)
 	s.folders().routes(v1, "/folders")
+	s.hookRoutes(v1)
+	s.contactRoutes(v1)
 	rules := s.rules()
+	rules.guard = s.guardManaged("rule")
 	v1.POST("/rules/validate", rules.handleValidate)
 	rules.routes(v1, "/rules")
+	v1.POST("/conditions/parse", s.parseCondition)
+	v1.POST("/conditions/compile", s.compileConditions)
+	v1.GET("/triggers", s.listTriggers)
+	v1.POST("/simulate", s.simulate)
 	endpoints := s.endpoints()
+	endpoints.guard = s.guardManaged("endpoint")
 	endpoints.routes(v1, "/endpoints")
-	v1.POST("/endpoints/:id/enable", s.enableEndpoint(endpoints))
+	s.opsRoutes(v1, endpoints)
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	return r, nil

@@ -59,6 +59,13 @@ type endpointJSON struct {
 	CreatedAt          timestamp         `json:"created_at"`
 	UpdatedAt          timestamp         `json:"updated_at"`
 	Stats              *endpointStats    `json:"stats,omitempty"` // not in lists
+
+	// Health: failed attempts and dead deliveries since the last successful
+	// attempt (at actions.AutoDisableAfter dead the endpoint is disabled).
+	FailureStreak           int        `json:"failure_streak"`
+	DeadStreak              int        `json:"dead_streak"`
+	LastSuccessAt           *timestamp `json:"last_success_at"`
+	PreviousSecretExpiresAt *timestamp `json:"previous_secret_expires_at,omitempty"` // only while a rotated-out secret still signs
 }
 
 // endpointStats counts an endpoint's deliveries by status.
@@ -77,7 +84,8 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 		s:        s,
 		kind:     "endpoint",
 		idPrefix: id.Endpoint,
-		readOnly: []string{"id", "secret", "disabled_reason", "created_at", "updated_at", "stats"},
+		readOnly: []string{"id", "secret", "disabled_reason", "created_at", "updated_at", "stats",
+			"failure_streak", "dead_streak", "last_success_at", "previous_secret_expires_at"},
 		defaults: endpointInput{Enabled: true, TimeoutSeconds: defaultTimeoutSeconds},
 		list: func(c *gin.Context, p ListParams) ([]actions.Endpoint, error) {
 			return s.Store.EndpointList(c.Request.Context(), p)
@@ -99,7 +107,12 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 			e.Headers, e.TimeoutSeconds, e.RetrySchedule = in.Headers, in.TimeoutSeconds, in.RetrySchedule
 			e.RateLimitPerSecond, e.MaxInFlight, e.LegacySignature = in.RateLimitPerSecond, in.MaxInFlight, in.LegacySignature
 		},
-		prepare: func(_ context.Context, e *actions.Endpoint) error { return prepareEndpoint(e) },
+		prepare: func(ctx context.Context, e *actions.Endpoint) error {
+			if err := prepareEndpoint(e); err != nil {
+				return err
+			}
+			return s.checkDestination(ctx, e.URL)
+		},
 		created: func(e *actions.Endpoint) error {
 			secret, err := s.NewSecret()
 			if err != nil {
@@ -113,22 +126,6 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 	}
 }
 
-// enableEndpoint serves POST /v1/endpoints/{id}/enable: the endpoint is
-// enabled and its disabled reason cleared; its paused deliveries are resumed
-// by the store. Enabling an enabled endpoint changes nothing but updated_at.
-func (s *server) enableEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		e, err := r.find(c)
-		if err == nil {
-			e.Enabled, e.DisabledReason, e.UpdatedAt = true, "", s.now()
-			err = r.save(c, e)
-		}
-		if err != nil {
-			s.writeError(c, err)
-		}
-	}
-}
-
 func (s *server) renderEndpoint(ctx context.Context, e actions.Endpoint, v view) (any, error) {
 	out := endpointJSON{
 		ID: e.ID, Name: e.Name, URL: e.URL, Description: e.Description, Enabled: e.Enabled,
@@ -136,6 +133,10 @@ func (s *server) renderEndpoint(ctx context.Context, e actions.Endpoint, v view)
 		TimeoutSeconds: timeoutSeconds(e), RetrySchedule: e.RetrySchedule,
 		RateLimitPerSecond: e.RateLimitPerSecond, MaxInFlight: e.MaxInFlight, LegacySignature: e.LegacySignature,
 		CreatedAt: timestamp(e.CreatedAt), UpdatedAt: timestamp(e.UpdatedAt),
+		FailureStreak: e.FailureStreak, DeadStreak: e.ConsecutiveDead, LastSuccessAt: optionalTime(e.LastSuccessAt),
+	}
+	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt != nil && s.now().Before(*e.PreviousSecretExpiresAt) {
+		out.PreviousSecretExpiresAt = optionalTime(e.PreviousSecretExpiresAt)
 	}
 	switch v {
 	case viewCreated:

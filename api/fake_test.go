@@ -24,6 +24,7 @@ type fakeStore struct {
 	rules      map[string]engine.Rule
 	endpoints  map[string]actions.Endpoint
 	deliveries map[string]fakeDelivery
+	eco        fakeEco // hooks, contacts and trigger events: fake_eco_test.go
 	// hook, when set, runs first in every method but WorkspaceGetByAPIKey; an
 	// error it returns is the method's.
 	hook func(method string) error

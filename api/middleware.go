@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,6 +38,9 @@ func (s *server) requestLog(c *gin.Context) {
 	}
 	c.Set(ctxRequestID, rid)
 	c.Header(requestIDHeader, rid)
+	// In the request's context too, for LogHandler: code below the handlers
+	// logs with that context but knows nothing of gin.
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey{}, rid))
 
 	c.Next()
 

@@ -53,6 +53,9 @@ type resource[M, I any] struct {
 
 	// deleteConflict is the detail of a 409 answer to DELETE.
 	deleteConflict string
+	// guard, when set, may refuse PATCH and DELETE of an object (an error
+	// answered as it is), such as one a REST hook manages.
+	guard func(ctx context.Context, workspaceID, id string) error
 }
 
 func (r *resource[M, I]) routes(g *gin.RouterGroup, path string) {
@@ -119,6 +122,9 @@ func (r *resource[M, I]) handleCreate(c *gin.Context) {
 
 func (r *resource[M, I]) handlePatch(c *gin.Context) {
 	m, err := r.find(c)
+	if err == nil && r.guard != nil {
+		err = r.guard(c.Request.Context(), workspaceID(c), c.Param("id"))
+	}
 	if err == nil {
 		err = r.decode(c, r.input(m), &m)
 	}
@@ -141,6 +147,12 @@ func (r *resource[M, I]) save(c *gin.Context, m M) error {
 }
 
 func (r *resource[M, I]) handleDelete(c *gin.Context) {
+	if r.guard != nil {
+		if err := r.guard(c.Request.Context(), workspaceID(c), c.Param("id")); err != nil {
+			r.s.writeError(c, err)
+			return
+		}
+	}
 	if err := r.remove(c.Request.Context(), workspaceID(c), c.Param("id")); err != nil {
 		if errors.Is(err, tripline.ErrConflict) && r.deleteConflict != "" {
 			err = &httpError{status: http.StatusConflict, detail: r.deleteConflict, err: err}

@@ -37,6 +37,10 @@ type ruleJSON struct {
 	Frequency engine.Frequency `json:"frequency"`
 	CreatedAt timestamp        `json:"created_at"`
 	UpdatedAt timestamp        `json:"updated_at"`
+	// The condition's runtime errors, read-only: the last one, when, and how many.
+	LastError   *string    `json:"last_error"`
+	LastErrorAt *timestamp `json:"last_error_at"`
+	ErrorCount  int64      `json:"error_count"`
 }
 
 func (s *server) rules() *resource[engine.Rule, ruleInput] {
@@ -44,7 +48,7 @@ func (s *server) rules() *resource[engine.Rule, ruleInput] {
 		s:        s,
 		kind:     "rule",
 		idPrefix: id.Rule,
-		readOnly: []string{"id", "created_at", "updated_at"},
+		readOnly: []string{"id", "created_at", "updated_at", "last_error", "last_error_at", "error_count"},
 		defaults: ruleInput{Enabled: true},
 		list: func(c *gin.Context, p ListParams) ([]engine.Rule, error) {
 			return s.Store.RuleList(c.Request.Context(), RuleListParams{ListParams: p, FolderID: c.Query("folder_id")})
@@ -68,7 +72,8 @@ func (s *server) rules() *resource[engine.Rule, ruleInput] {
 		render: func(_ context.Context, r engine.Rule, _ view) (any, error) {
 			return ruleJSON{ID: r.ID, FolderID: optional(r.FolderID), Name: r.Name, Enabled: r.Enabled,
 				Trigger: r.Trigger, Condition: r.Condition, Actions: orEmpty(r.Actions),
-				Frequency: r.Frequency, CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt)}, nil
+				Frequency: r.Frequency, CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt),
+				LastError: optional(r.LastError), LastErrorAt: optionalTime(r.LastErrorAt), ErrorCount: r.ErrorCount}, nil
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/triggers"
 )
 
 // Store is what the HTTP handlers need from storage. Every method is scoped to
@@ -46,6 +47,13 @@ type Store interface {
 	DeliveryList(ctx context.Context, params DeliveryListParams) ([]actions.Delivery, error)
 	// DeliveryGet returns a delivery with its message and attempts, oldest first.
 	DeliveryGet(ctx context.Context, workspaceID, id string) (actions.Delivery, actions.Message, []actions.Attempt, error)
+
+	HookStore
+	OpsStore
+
+	// The read-only methods of POST /v1/simulate (rules and folders,
+	// contacts, last fires); they write nothing.
+	engine.SimulateStore
 }
 
 // ListParams select one page of a list.
@@ -70,4 +78,145 @@ type DeliveryListParams struct {
 	Event      string
 	Status     actions.Status
 	Since      time.Time // created at or after; zero for all
+}
+
+// HookStore is what the REST-hook and contact handlers need from storage; it
+// is part of Store. Hooks are ordered by id, ascending; contacts by id,
+// ascending.
+type HookStore interface {
+	// HookInsert stores a hook with the rule and endpoint it manages, in one
+	// transaction.
+	HookInsert(ctx context.Context, params HookInsertParams) error
+	HookList(ctx context.Context, params ListParams) ([]Hook, error)
+	// HookFind returns the hook that manages a rule or an endpoint (set one
+	// of RuleID and EndpointID), or tripline.ErrNotFound.
+	HookFind(ctx context.Context, params HookFindParams) (Hook, error)
+	// HookDelete deletes a hook with its rule and endpoint; the endpoint's
+	// unsent deliveries are discarded, the others kept for the log.
+	HookDelete(ctx context.Context, workspaceID, id string) error
+	// HookDeleteByEndpoint deletes the hook that manages an endpoint, as
+	// HookDelete does; tripline.ErrNotFound when no hook manages it.
+	HookDeleteByEndpoint(ctx context.Context, workspaceID, endpointID string) error
+
+	// TriggerEventListRecent returns the workspace's most recent stored
+	// trigger events of one type, newest first, leaving out erased ones.
+	TriggerEventListRecent(ctx context.Context, params TriggerEventListParams) ([]triggers.TriggerEvent, error)
+
+	ContactList(ctx context.Context, params ContactListParams) ([]triggers.Contact, error)
+	ContactGet(ctx context.Context, workspaceID, id string) (triggers.Contact, error)
+	// ContactErase erases a contact (GDPR): its state, its trigger events'
+	// payloads, its deliveries' payloads and headers and their attempts'
+	// response headers and bodies. Delivery metadata is kept; deliveries not
+	// yet sent are discarded. Erasing an unknown or erased contact is no error.
+	ContactErase(ctx context.Context, workspaceID, id string) error
+}
+
+// Hook is a REST-hook subscription (Zapier, Make): a rule and an endpoint
+// that Tripline manages for the subscriber.
+type Hook struct {
+	ID          string
+	WorkspaceID string
+	RuleID      string
+	EndpointID  string
+	TargetURL   string
+	Event       string // a trigger type
+	Condition   string // the rule's condition, filled by HookList
+	CreatedAt   time.Time
+}
+
+// HookInsertParams are a new hook, its rule and its endpoint.
+type HookInsertParams struct {
+	Hook     Hook
+	Rule     engine.Rule
+	Endpoint actions.Endpoint
+}
+
+// HookFindParams name a rule or an endpoint of a workspace.
+type HookFindParams struct {
+	WorkspaceID string
+	RuleID      string
+	EndpointID  string
+}
+
+// TriggerEventListParams select recent trigger events of one type.
+type TriggerEventListParams struct {
+	WorkspaceID string
+	Type        string
+	Limit       int
+}
+
+// ContactListParams select one page of contacts; empty filters match all.
+type ContactListParams struct {
+	ListParams
+	Tag string // contacts that have this tag
+	// FieldPath and Value: contacts whose field has this value, compared as
+	// text (a JSON string unquoted; a number, true or false as written).
+	// FieldPath is a top-level field ["email"] or a custom field
+	// ["custom_fields", "budget"]; its names hold no quotes or dots.
+	FieldPath []string
+	Value     string
+}
+
+// OpsStore is the part of Store behind the delivery operations: enable,
+// discard, redeliver, recover and secret rotation. A delivery or endpoint in
+// a state the operation does not apply to is a *StateError.
+type OpsStore interface {
+	// EndpointEnable enables an endpoint, clears its disabled reason and
+	// restarts its failure streaks; in the same transaction its paused
+	// deliveries become due at once, or discarded when DiscardPaused.
+	EndpointEnable(ctx context.Context, params EndpointEnableParams) (actions.Endpoint, error)
+	// EndpointRotateSecret replaces the endpoint's secret with Secret; the
+	// old one signs beside it until PreviousExpiresAt (nil: not at all).
+	EndpointRotateSecret(ctx context.Context, params EndpointRotateSecretParams) (actions.Endpoint, error)
+	// EndpointRecover re-queues the endpoint's deliveries created at or
+	// after Since whose status is among Statuses, as DeliveryRedeliver does
+	// each, and returns how many. Those whose payload retention deleted are
+	// left as they are.
+	EndpointRecover(ctx context.Context, params EndpointRecoverParams) (int, error)
+	// DeliveryRedeliver starts a new series of attempts for a delivery,
+	// whatever its status but sending: attempt_count 0, status pending, due
+	// Now (paused when its endpoint is disabled). Its id, the webhook-id,
+	// and its attempts so far are kept.
+	DeliveryRedeliver(ctx context.Context, params DeliveryOpParams) (actions.Delivery, error)
+	// DeliveryDiscard gives up a pending, failed or paused delivery.
+	DeliveryDiscard(ctx context.Context, params DeliveryOpParams) (actions.Delivery, error)
+}
+
+// StateError says why an object's state refuses an operation; it is
+// answered 409 with Detail.
+type StateError struct{ Detail string }
+
+func (e *StateError) Error() string { return e.Detail }
+
+// EndpointEnableParams are the parameters of OpsStore.EndpointEnable.
+type EndpointEnableParams struct {
+	WorkspaceID   string
+	ID            string
+	DiscardPaused bool
+	Now           time.Time
+}
+
+// EndpointRotateSecretParams are the parameters of OpsStore.EndpointRotateSecret.
+type EndpointRotateSecretParams struct {
+	WorkspaceID       string
+	ID                string
+	Secret            string
+	PreviousExpiresAt *time.Time
+	Now               time.Time
+}
+
+// EndpointRecoverParams are the parameters of OpsStore.EndpointRecover.
+type EndpointRecoverParams struct {
+	WorkspaceID string
+	ID          string
+	Since       time.Time
+	Statuses    []actions.Status
+	Now         time.Time
+}
+
+// DeliveryOpParams name one delivery for OpsStore operations.
+type DeliveryOpParams struct {
+	WorkspaceID string
+	ID          string
+	Now         time.Time
 }

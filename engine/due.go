@@ -203,14 +203,19 @@ func (p *Pipeline) fireDue(ctx context.Context, tx IngestTx, ws string, due []Du
 		next = slices.MinFunc(rearm, func(a, b DueTrigger) int { return a.DueAt.Compare(b.DueAt) }).DueAt
 	}
 	var deliveries []actions.NewDelivery
+	var ruleErrs []RuleError
 	for _, cr := range order {
 		// The due row names its rule: match the trigger events against an
 		// index of exactly that rule, through the one matching path.
-		ds, err := p.match(ctx, tx, ws, singleRuleIndex(cr), byRule[cr.ID], now)
+		m, err := p.match(ctx, tx, ws, singleRuleIndex(cr), byRule[cr.ID], now)
 		if err != nil {
 			return res, time.Time{}, err
 		}
-		deliveries = append(deliveries, ds...)
+		deliveries = append(deliveries, m.deliveries...)
+		ruleErrs = append(ruleErrs, m.errs...)
+	}
+	if err := p.recordRuleErrors(ctx, tx, ws, ruleErrs, now); err != nil {
+		return res, time.Time{}, err
 	}
 	if len(all) > 0 {
 		if err := tx.TriggerEventInsertMany(ctx, TriggerEventInsertManyParams{WorkspaceID: ws, Events: all}); err != nil {

@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -77,12 +79,26 @@ func (e *ExprError) Error() string {
 	return fmt.Sprintf("%s (line %d, column %d)", e.Message, e.Line, e.Column)
 }
 
+// userTypeNames turns the Go type names expr puts in its messages into the
+// names users write: "type triggers.Contact has no field emial" reads
+// "contact has no field emial".
+var userTypeNames = strings.NewReplacer(
+	"type triggers.Contact", "contact", "triggers.Contact", "contact",
+	"type triggers.Conversation", "conversation", "*triggers.Conversation", "conversation", "triggers.Conversation", "conversation",
+	"type engine.EventEnv", "event", "engine.EventEnv", "event",
+	"type engine.RuleEnv", "rule", "engine.RuleEnv", "rule",
+	"type triggers.Fields", "event", "triggers.Fields", "event",
+	"*triggers.CustomFieldChange", "custom_field", "triggers.CustomFieldChange", "custom_field",
+	"*triggers.Message", "message", "triggers.Message", "message",
+	"engine.Env", "the environment",
+)
+
 // compileExpr compiles one expression against Env. asBool demands a boolean result.
 func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if len(src) > MaxExprLength {
 		return nil, &ExprError{Source: src, Message: fmt.Sprintf("expression is longer than %d bytes", MaxExprLength), Line: 1, Column: 1}
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}
+	opts := append([]expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}, exprFuncs...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -90,7 +106,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, &ExprError{Source: src, Message: fe.Message, Line: max(fe.Line, 1), Column: fe.Column + 1}
+			return nil, &ExprError{Source: src, Message: userTypeNames.Replace(fe.Message), Line: max(fe.Line, 1), Column: fe.Column + 1}
 		}
 		return nil, &ExprError{Source: src, Message: err.Error(), Line: 1, Column: 1}
 	}
@@ -105,6 +121,13 @@ func runExpr(prog *vm.Program, env *Env) (out any, err error) {
 			err = fmt.Errorf("evaluation panicked: %v", r)
 		}
 	}()
-	m := vm.VM{MemoryBudget: MaxExprMemory}
+	m := vmPool.Get().(*vm.VM)
+	defer vmPool.Put(m)
+	m.MemoryBudget = MaxExprMemory
 	return m.Run(prog, env)
 }
+
+// vmPool keeps expr VMs for reuse: a VM's stack and scopes are reset by
+// every Run, and allocating them per evaluation was most of the cost of
+// matching a cheap condition.
+var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}

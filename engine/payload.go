@@ -34,14 +34,20 @@ func DefaultPayload(workspaceID string, te *triggers.TriggerEvent, rule RuleEnv)
 		k string
 		v any
 	}
+	// A trigger Tripline raises itself (endpoint_disabled) is about no contact:
+	// contact_id and contact are null rather than an empty state.
+	var contactID, contact any
+	if te.ContactID != "" {
+		contactID, contact = te.ContactID, te.Contact
+	}
 	pairs := []kv{
 		{"id", te.ID}, {"event", te.Type}, {"timestamp", te.Timestamp.UTC().Format(triggers.TimestampFormat)},
-		{"workspace_id", workspaceID}, {"contact_id", te.ContactID},
+		{"workspace_id", workspaceID}, {"contact_id", contactID},
 	}
 	for _, name := range spec.Fields {
 		pairs = append(pairs, kv{name, fields[name]})
 	}
-	pairs = append(pairs, kv{"contact", te.Contact}, kv{"rule", map[string]string{"id": rule.ID, "name": rule.Name}})
+	pairs = append(pairs, kv{"contact", contact}, kv{"rule", map[string]string{"id": rule.ID, "name": rule.Name}})
 	for _, p := range pairs {
 		if err := put(p.k, p.v); err != nil {
 			return nil, err

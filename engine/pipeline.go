@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,15 @@ type PipelineConfig struct {
 	// MaxConflictRetries is how often an ingest transaction that lost a race
 	// with a concurrent one is run again. Default: 5.
 	MaxConflictRetries int
+	// Observer is told what each committed ingest did, for metrics. Optional.
+	Observer Observer
+}
+
+// Observer is told what each ingest call did once it committed; the metrics
+// package implements it, so that the engine does not depend on a metrics
+// library. It must return quickly.
+type Observer interface {
+	Ingested(workspaceID string, res IngestResult)
 }
 
 func (c *PipelineConfig) fill() error {
@@ -76,6 +86,11 @@ type IngestResult struct {
 	Duplicates      int      // events whose id was seen before; they fired nothing
 	TriggerEventIDs []string // the trigger events derived, in order
 	Deliveries      int      // deliveries created
+	// TriggerEventTypes are the types of TriggerEventIDs, index for index.
+	TriggerEventTypes []string
+	// RuleMatches counts the (rule, trigger event) pairs that matched: the
+	// condition held and the frequency allowed the rule to fire.
+	RuleMatches int
 
 	nextDue time.Time // the earliest datetime trigger armed; zero if none
 }
@@ -98,6 +113,9 @@ func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []trig
 	}
 	if !res.nextDue.IsZero() {
 		p.cfg.OnArm(res.nextDue)
+	}
+	if p.cfg.Observer != nil {
+		p.cfg.Observer.Ingested(workspaceID, res)
 	}
 	return res, nil
 }
@@ -190,10 +208,14 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 		res.Accepted++
 	}
 
-	deliveries, err := p.match(ctx, tx, ws, ix, tes, now)
+	m, err := p.match(ctx, tx, ws, ix, tes, now)
 	if err != nil {
 		return res, err
 	}
+	if err := p.recordRuleErrors(ctx, tx, ws, m.errs, now); err != nil {
+		return res, err
+	}
+	deliveries := m.deliveries
 
 	var changed []*triggers.Contact
 	for _, cid := range ids {
@@ -222,23 +244,47 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 	}
 	for _, te := range tes {
 		res.TriggerEventIDs = append(res.TriggerEventIDs, te.ID)
+		res.TriggerEventTypes = append(res.TriggerEventTypes, te.Type)
 	}
-	res.Deliveries = len(deliveries)
+	res.Deliveries, res.RuleMatches = len(deliveries), m.rules
 	return res, nil
 }
 
-// match finds the rules each trigger event fires and renders their deliveries.
-func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) ([]actions.NewDelivery, error) {
+// matched is what match found for the trigger events of one transaction.
+type matched struct {
+	deliveries []actions.NewDelivery
+	rules      int         // (rule, trigger event) pairs that fired
+	errs       []RuleError // rules whose condition failed at run time
+}
+
+// match finds the rules each trigger event fires and renders their
+// deliveries. It also counts the rules that fired and returns the rules
+// whose condition failed at run time, one entry per rule, to be recorded on them.
+func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index, tes []triggers.TriggerEvent, now time.Time) (matched, error) {
 	var out []actions.NewDelivery
+	matches := 0
 	var endpointIDs []string
+	var ruleErrs []RuleError
+	errIndex := map[string]int{}
 	for i := range tes {
 		te := &tes[i]
+		// One environment per trigger event, its rule swapped per candidate:
+		// building it copies two contacts, which would otherwise be paid by
+		// every candidate rule.
+		env := NewEnv(*te, &Rule{}, now)
 		for _, cr := range ix.candidates(te) {
-			env := NewEnv(*te, &cr.Rule, now)
+			env.Rule = RuleEnv{ID: cr.ID, Name: cr.Name}
 			ok, err := cr.match(env)
 			if err != nil {
 				p.cfg.Logger.WarnContext(ctx, "condition failed to evaluate; the rule does not match",
 					"workspace_id", ws, "rule_id", cr.ID, "trigger_event_id", te.ID, "error", err)
+				if j, seen := errIndex[cr.ID]; seen {
+					ruleErrs[j].Error = err.Error()
+					ruleErrs[j].Count++
+				} else {
+					errIndex[cr.ID] = len(ruleErrs)
+					ruleErrs = append(ruleErrs, RuleError{RuleID: cr.ID, Error: err.Error(), Count: 1})
+				}
 				continue
 			}
 			if !ok {
@@ -246,36 +292,40 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 			}
 			if fired, err := p.claimFrequency(ctx, tx, ws, cr, te.ContactID, now); err != nil || !fired {
 				if err != nil {
-					return nil, err
+					return matched{}, err
 				}
 				continue
 			}
+			matches++
 			for _, ca := range cr.actions {
+				d := actions.Delivery{
+					ID: id.NewAt(id.Delivery, now), WorkspaceID: ws, EndpointID: ca.endpointID, RuleID: cr.ID,
+					TriggerEventID: te.ID, Event: te.Type, ContactID: te.ContactID,
+					Status: actions.StatusPending, CreatedAt: now,
+				}
 				body, headers, err := ca.render(ws, env, te)
 				if err != nil {
-					p.cfg.Logger.WarnContext(ctx, "payload template failed to render; nothing is sent for this action",
+					// The delivery is kept, dead before any attempt, so the
+					// failure shows in the delivery log next to the others.
+					p.cfg.Logger.WarnContext(ctx, "payload template failed to render; the delivery is dead",
 						"workspace_id", ws, "rule_id", cr.ID, "trigger_event_id", te.ID, "endpoint_id", ca.endpointID, "error", err)
-					continue
+					d.Status, d.LastError = actions.StatusDead, TemplateErrorPrefix+err.Error()
+					body, headers = json.RawMessage("null"), nil
+				} else {
+					next := now
+					d.NextAttemptAt = &next
 				}
-				next := now
-				out = append(out, actions.NewDelivery{
-					Delivery: actions.Delivery{
-						ID: id.NewAt(id.Delivery, now), WorkspaceID: ws, EndpointID: ca.endpointID, RuleID: cr.ID,
-						TriggerEventID: te.ID, Event: te.Type, ContactID: te.ContactID,
-						Status: actions.StatusPending, NextAttemptAt: &next, CreatedAt: now,
-					},
-					Message: actions.Message{Payload: body, Headers: headers},
-				})
+				out = append(out, actions.NewDelivery{Delivery: d, Message: actions.Message{Payload: body, Headers: headers}})
 				endpointIDs = append(endpointIDs, ca.endpointID)
 			}
 		}
 	}
 	if len(out) == 0 {
-		return nil, nil
+		return matched{rules: matches, errs: ruleErrs}, nil
 	}
 	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs})
 	if err != nil {
-		return nil, err
+		return matched{}, err
 	}
 	kept := out[:0]
 	for _, d := range out {
@@ -287,13 +337,27 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 				"workspace_id", ws, "rule_id", d.Delivery.RuleID, "endpoint_id", d.Delivery.EndpointID)
 			continue
 		}
-		if !ep.Enabled {
+		if !ep.Enabled && d.Delivery.Status == actions.StatusPending {
 			d.Delivery.Status = actions.StatusPaused
 			d.Delivery.NextAttemptAt = nil
 		}
 		kept = append(kept, d)
 	}
-	return kept, nil
+	return matched{deliveries: kept, rules: matches, errs: ruleErrs}, nil
+}
+
+// TemplateErrorPrefix starts the last_error of a delivery whose payload or
+// header template failed to render: it was dead before any attempt, and an
+// endpoint's health (auto-disable) must not count it.
+const TemplateErrorPrefix = `template: `
+
+// recordRuleErrors records the condition errors of one transaction on their
+// rules, in one statement.
+func (p *Pipeline) recordRuleErrors(ctx context.Context, tx IngestTx, ws string, errs []RuleError, now time.Time) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return tx.RuleErrorRecordMany(ctx, RuleErrorRecordManyParams{WorkspaceID: ws, At: now, Errors: errs})
 }
 
 // claimFrequency reports whether the rule's frequency lets it fire for the
@@ -305,7 +369,7 @@ func (p *Pipeline) claimFrequency(ctx context.Context, tx IngestTx, ws string, c
 	}
 	params := RuleFireClaimParams{WorkspaceID: ws, RuleID: cr.ID, ContactID: contactID, Now: now}
 	if !f.OncePerContact {
-		params.FiredBefore = now.Add(-time.Duration(f.CooldownSeconds) * time.Second)
+		params.FiredBefore = cooldownStart(f, now)
 	}
 	return tx.RuleFireClaim(ctx, params)
 }

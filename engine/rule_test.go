@@ -221,3 +221,13 @@ func TestIndexCandidates(t *testing.T) {
 		t.Fatal("reload did not reuse unchanged compilations")
 	}
 }
+
+func TestConditionMessagesUseUserNames(t *testing.T) {
+	t.Parallel()
+	r := validRule()
+	r.Condition = `contact.emial == "x" || event.tga == "y"`
+	errs := fieldErrors(t, ValidateRule(&r))
+	if got := errs[0].Message; got != "contact has no field emial" {
+		t.Fatalf("message %q", got)
+	}
+}

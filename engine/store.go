@@ -53,6 +53,44 @@ type IngestTx interface {
 	// whether the rule may fire. Two concurrent claims for one rule and contact
 	// never both succeed.
 	RuleFireClaim(ctx context.Context, params RuleFireClaimParams) (bool, error)
+
+	// RuleErrorRecordMany records runtime errors of rule conditions, in one
+	// statement: each rule's last_error and last_error_at are set and its
+	// error_count grows by Count. It does not change the rules' version or
+	// updated_at: an error is not an edit.
+	RuleErrorRecordMany(ctx context.Context, params RuleErrorRecordManyParams) error
+}
+
+// RuleErrorRecordManyParams are the parameters of IngestTx.RuleErrorRecordMany.
+type RuleErrorRecordManyParams struct {
+	WorkspaceID string
+	At          time.Time
+	Errors      []RuleError // one per rule
+}
+
+// RuleError is the runtime errors of one rule's condition in one ingest.
+type RuleError struct {
+	RuleID string
+	Error  string // the last one
+	Count  int
+}
+
+// SimulateStore is the read-only storage a Simulator needs.
+type SimulateStore interface {
+	// RuleListAll returns every rule and folder of the workspace.
+	RuleListAll(ctx context.Context, workspaceID string) ([]Rule, []Folder, error)
+	// ContactGetMany returns the stored contacts among IDs.
+	ContactGetMany(ctx context.Context, params ContactGetManyParams) (map[string]*triggers.Contact, error)
+	// RuleFireGetMany returns when each of the rules last fired for the
+	// contact; rules that never fired for it are absent.
+	RuleFireGetMany(ctx context.Context, params RuleFireGetManyParams) (map[string]time.Time, error)
+}
+
+// RuleFireGetManyParams are the parameters of SimulateStore.RuleFireGetMany.
+type RuleFireGetManyParams struct {
+	WorkspaceID string
+	ContactID   string
+	RuleIDs     []string
 }
 
 // EventKeyInsertManyParams are the parameters of IngestTx.EventKeyInsertMany.

@@ -87,8 +87,10 @@ func parseNode(dec *json.Decoder, path string) (node, error) {
 				obj.keys = append(obj.keys, key)
 				obj.vals = append(obj.vals, child)
 			}
-			_, err := dec.Token() // '}'
-			return &obj, err
+			if _, err := dec.Token(); err != nil { // '}'
+				return nil, &TemplateError{Path: path, Message: "not valid JSON: " + err.Error(), Line: 1, Column: 1}
+			}
+			return &obj, nil
 		case '[':
 			var arr arrayNode
 			for i := 0; dec.More(); i++ {
@@ -98,15 +100,17 @@ func parseNode(dec *json.Decoder, path string) (node, error) {
 				}
 				arr = append(arr, child)
 			}
-			_, err := dec.Token() // ']'
-			return arr, err
+			if _, err := dec.Token(); err != nil { // ']'
+				return nil, &TemplateError{Path: path, Message: "not valid JSON: " + err.Error(), Line: 1, Column: 1}
+			}
+			return arr, nil
 		}
 	case string:
 		return compileString(path, t, false)
 	}
 	b, err := json.Marshal(tok) // null, bool, json.Number
 	if err != nil {
-		return nil, err
+		return nil, &TemplateError{Path: path, Message: "not valid JSON: " + err.Error(), Line: 1, Column: 1}
 	}
 	return literalNode(b), nil
 }

@@ -78,4 +78,10 @@ type Rule struct {
 	Frequency   Frequency `json:"frequency"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+
+	// The last runtime error of the rule's condition, when it had one, and
+	// how many it had. Ingest records them; saving a rule leaves them alone.
+	LastError   string     `json:"last_error"`
+	LastErrorAt *time.Time `json:"last_error_at"`
+	ErrorCount  int64      `json:"error_count"`
 }

@@ -33,7 +33,7 @@ func benchContacts(b *testing.B) int {
 // second apart from base (and a few other fields), on an injected clock.
 type benchDatetime struct {
 	s     *store.Store
-	clock *clock
+	clock *dtClock
 	ws    engine.Workspace
 	ep    actions.Endpoint
 	base  time.Time
@@ -43,7 +43,7 @@ func newBenchDatetime(b *testing.B, dialect string, n int) *benchDatetime {
 	b.Helper()
 	ctx := b.Context()
 	base := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := &clock{now: base.Add(-30 * 24 * time.Hour)}
+	c := &dtClock{now: base.Add(-30 * 24 * time.Hour)}
 	s := storetest.OpenConfig(b, dialect, store.Config{Now: c.Now, SlowQuery: time.Hour})
 	ws, err := s.WorkspaceCreate(ctx, "bench")
 	if err != nil {

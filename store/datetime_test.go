@@ -16,33 +16,33 @@ import (
 	"github.com/tripline/tripline/triggers"
 )
 
-// clock is a settable clock shared by a store, its pipeline and schedulers.
-type clock struct {
+// dtClock is a settable clock shared by a store, its pipeline and schedulers.
+type dtClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func (c *dtClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *dtClock) Set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+func (c *dtClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // dtFixture is a workspace with an endpoint, a pipeline and a scheduler on
 // one store, all on one injected clock.
 type dtFixture struct {
 	fixture
-	clock *clock
+	clock *dtClock
 	p     *engine.Pipeline
 	sched *engine.Scheduler
 }
 
 func dtSetup(t *testing.T, dialect string, start time.Time) dtFixture {
 	t.Helper()
-	c := &clock{now: start}
+	c := &dtClock{now: start}
 	s := storetest.OpenConfig(t, dialect, store.Config{Now: c.Now})
 	return dtOn(t, s, c)
 }
 
-func dtOn(t *testing.T, s *store.Store, c *clock) dtFixture {
+func dtOn(t *testing.T, s *store.Store, c *dtClock) dtFixture {
 	t.Helper()
 	f := dtFixture{fixture: setup(t, s), clock: c}
 	f.p, f.sched = f.newScheduler(t, "sch_a")
@@ -140,17 +140,6 @@ func utc(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return v.UTC()
-}
-
-func forEachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
-	t.Helper()
-	t.Parallel()
-	for _, d := range storetest.Dialects(t) {
-		t.Run(d, func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
 }
 
 func TestDatetimeDueStore(t *testing.T) {
@@ -522,7 +511,7 @@ func TestTwoInstancesOnOnePostgresFireOnce(t *testing.T) {
 	t.Parallel()
 	url := storetest.PostgresURL(t)
 	start := utc(t, "2026-11-22T10:00:00Z")
-	c := &clock{now: start}
+	c := &dtClock{now: start}
 	open := func() *store.Store {
 		s, err := store.Open(t.Context(), store.Config{URL: url, Now: c.Now, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

@@ -38,7 +38,8 @@ const resumeStatus = "CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'failed' E
 //     endpoint is enabled become sending, owned by Owner until LeaseUntil;
 //     those whose endpoint is disabled become paused, and those whose
 //     endpoint was deleted discarded — neither is returned, so a call may
-//     return fewer than Limit while more are due.
+//     return fewer than Limit while more are due. Deliveries to
+//     ExcludeEndpoints are left as they are.
 //  3. Their messages and endpoints are loaded in one query each.
 //
 // When nothing is due, found by one read outside the transaction, no write
@@ -55,8 +56,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDue
 	// An idle poll should not take the write lock (on SQLite, the one
 	// write connection): look first, on the read pool.
 	var due bool
-	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?)
-		OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?)`, ms(p.Now), ms(p.Now)).Scan(&due).Error
+	exclude, excludeArgs := excludeEndpoints("", p.ExcludeEndpoints)
+	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`)
+		OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?)`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...).Scan(&due).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", translate(err))
 	}
@@ -108,8 +110,21 @@ func (s *Store) expireLeases(tx *gorm.DB, now int64) error {
 		WHERE status = 'sending' AND lease_until < ?`, now).Error
 }
 
+// excludeEndpoints returns the condition that leaves out deliveries to the
+// endpoints ids, on the deliveries table alias, with its arguments.
+func excludeEndpoints(alias string, ids []string) (string, []any) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	if alias != "" {
+		alias += "."
+	}
+	return " AND " + alias + "endpoint_id NOT IN ?", []any{ids}
+}
+
 func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, error) {
 	var rows []claimRow
+	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
 	err := tx.Raw(`UPDATE deliveries AS d SET
 			status = CASE WHEN due.enabled THEN 'sending' WHEN due.endpoint_exists THEN 'paused' ELSE 'discarded' END,
 			claimed_by = CASE WHEN due.enabled THEN CAST(? AS text) END,
@@ -119,14 +134,14 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 		FROM (
 			SELECT x.id, x.status, COALESCE(e.enabled, false) AS enabled, e.id IS NOT NULL AS endpoint_exists
 			FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id
-			WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?
+			WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?`+exclude+`
 			ORDER BY x.next_attempt_at, x.id
 			LIMIT ?
 			FOR UPDATE OF x SKIP LOCKED
 		) AS due
 		WHERE d.id = due.id
 		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status`,
-		p.Owner, ms(p.LeaseUntil), ms(p.Now), p.Limit).Scan(&rows).Error
+		append(append([]any{p.Owner, ms(p.LeaseUntil), ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +154,13 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 		EndpointEnabled bool
 		EndpointExists  bool
 	}
+	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
 	err := tx.Raw(`SELECT `+deliveryColumnsOf("x")+`,
 			COALESCE(e.enabled, 0) AS endpoint_enabled, e.id IS NOT NULL AS endpoint_exists
 		FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id
-		WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?
+		WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?`+exclude+`
 		ORDER BY x.next_attempt_at, x.id
-		LIMIT ?`, ms(p.Now), p.Limit).Scan(&due).Error
+		LIMIT ?`, append(append([]any{ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&due).Error
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +278,10 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 	}
 	const cols = 7
 	row := "(CAST(? AS text), CAST(? AS text), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS " + timeType + "))"
+	var recorded []recordedOutcome
+	var disabled []actions.EndpointDisabled
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		recorded, disabled = recorded[:0], nil // the transaction may be run again
 		exists := make(map[string]bool, len(attempts))
 		for _, batch := range chunks(attempts, s.batchRows(1)) {
 			ids := make([]string, len(batch))
@@ -297,39 +316,51 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 					o.LastStatusCode, o.LastError, tsPtr(o.DeliveredAt))
 			}
 			args = append(args, p.Owner)
-			err := tx.Exec(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
+			rows, err := tx.Raw(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
 				values.String()+`)
 				UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
 					last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
 					claimed_by = NULL, lease_until = NULL
-				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'`, args...).Error
+				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'
+				RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`, args...).Rows()
 			if err != nil {
 				return fmt.Errorf("update deliveries: %w", err)
 			}
+			// Scanned by hand: gorm's reflective Scan doubled the cost of this statement.
+			if recorded, err = scanRecorded(rows, recorded); err != nil {
+				return fmt.Errorf("update deliveries: %w", err)
+			}
 		}
-		return nil
+		// Only outcomes applied above count for health: a batch recorded
+		// twice, or an attempt whose claim was taken over, counts once.
+		var err error
+		disabled, err = s.recordHealth(tx, p.Outcomes, recorded)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
+	s.endpointsDisabled(ctx, disabled)
 	return nil
 }
 
 // DeliveryReleaseClaims implements actions.Queue: the deliveries return to
-// pending (never attempted) or failed, due now, unclaimed.
+// pending (never attempted) or failed, unclaimed, and due now: a past
+// next_attempt_at (as a claim leaves it) is kept, so that they keep their
+// place in the queue.
 func (s *Store) DeliveryReleaseClaims(ctx context.Context, p actions.DeliveryReleaseClaimsParams) error {
 	if p.IDs != nil && len(p.IDs) == 0 {
 		return nil
 	}
 	now := ms(s.now())
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		const sql = `UPDATE deliveries SET status = ` + resumeStatus + `, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL
+		const sql = `UPDATE deliveries SET status = ` + resumeStatus + `, next_attempt_at = CASE WHEN next_attempt_at <= ? THEN next_attempt_at ELSE ? END, claimed_by = NULL, lease_until = NULL
 			WHERE claimed_by = ? AND status = 'sending'`
 		if p.IDs == nil {
-			return tx.Exec(sql, now, p.Owner).Error
+			return tx.Exec(sql, now, now, p.Owner).Error
 		}
 		for _, ids := range chunks(p.IDs, s.batchRows(1)) {
-			if err := tx.Exec(sql+" AND id IN ?", now, p.Owner, ids).Error; err != nil {
+			if err := tx.Exec(sql+" AND id IN ?", now, now, p.Owner, ids).Error; err != nil {
 				return err
 			}
 		}

@@ -91,6 +91,10 @@ func (s *Store) EndpointUpdate(ctx context.Context, e actions.Endpoint) error {
 			"max_in_flight":         row.MaxInFlight,
 			"legacy_signature":      row.LegacySignature,
 			"updated_at":            row.UpdatedAt,
+			// Enabling a disabled endpoint starts its streaks afresh, or the
+			// next dead delivery would disable it again at once.
+			"consecutive_dead": gorm.Expr("CASE WHEN enabled OR NOT ? THEN consecutive_dead ELSE 0 END", row.Enabled),
+			"failure_streak":   gorm.Expr("CASE WHEN enabled OR NOT ? THEN failure_streak ELSE 0 END", row.Enabled),
 		})
 		if res.Error != nil {
 			return res.Error

@@ -270,7 +270,7 @@ func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) 
 	if err := tx.CreateInBatches(mrows, s.batchRows(3)).Error; err != nil {
 		return fmt.Errorf("insert delivery messages: %w", translate(err))
 	}
-	return nil
+	return s.notifyDue(tx)
 }
 
 // RuleFireClaim implements engine.IngestTx with one upsert: insert the

@@ -18,6 +18,9 @@ const migrationLockKey = 0x7472_6970_6c69_6e65
 // migration that has been released; add one.
 var migrations = []*gormigrate.Migration{
 	migration0001,
+	migration0002,
+	migration0003,
+	migration0005,
 	migration0006,
 }
 

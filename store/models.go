@@ -93,6 +93,9 @@ type ruleRow struct {
 	Frequency   string
 	CreatedAt   timestamp
 	UpdatedAt   timestamp
+	LastError   string     // written only by RuleErrorRecordMany
+	LastErrorAt *timestamp // written only by RuleErrorRecordMany
+	ErrorCount  int64      // written only by RuleErrorRecordMany
 }
 
 func (ruleRow) TableName() string { return "rules" }
@@ -130,6 +133,7 @@ func (r ruleRow) domain() (engine.Rule, error) {
 	rule := engine.Rule{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Enabled: r.Enabled,
 		Condition: r.Condition, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
+		LastError: r.LastError, LastErrorAt: timePtr(r.LastErrorAt), ErrorCount: r.ErrorCount,
 	}
 	if r.FolderID != nil {
 		rule.FolderID = *r.FolderID
@@ -172,17 +176,28 @@ type endpointRow struct {
 	LegacySignature    bool
 	CreatedAt          timestamp
 	UpdatedAt          timestamp
+
+	PreviousSecret          string
+	PreviousSecretExpiresAt *timestamp
+	FailureStreak           int
+	ConsecutiveDead         int
+	LastSuccessAt           *timestamp
 }
 
 func (endpointRow) TableName() string { return "endpoints" }
 
 // newEndpointRow converts an endpoint for storage, sealing its secret.
 func (s *Store) newEndpointRow(e actions.Endpoint) (endpointRow, error) {
-	secret := e.Secret
+	secret, prev := e.Secret, e.PreviousSecret
 	if s.secrets != nil {
 		var err error
 		if secret, err = s.secrets.Seal(e.Secret); err != nil {
 			return endpointRow{}, fmt.Errorf("endpoint %s: seal secret: %w", e.ID, err)
+		}
+		if prev != "" {
+			if prev, err = s.secrets.Seal(e.PreviousSecret); err != nil {
+				return endpointRow{}, fmt.Errorf("endpoint %s: seal previous secret: %w", e.ID, err)
+			}
 		}
 	}
 	headers, err := marshalMap(e.Headers)
@@ -195,6 +210,8 @@ func (s *Store) newEndpointRow(e actions.Endpoint) (endpointRow, error) {
 		TimeoutSeconds: e.TimeoutSeconds, RateLimitPerSecond: e.RateLimitPerSecond,
 		MaxInFlight: e.MaxInFlight, LegacySignature: e.LegacySignature,
 		CreatedAt: ts(e.CreatedAt), UpdatedAt: ts(e.UpdatedAt),
+		PreviousSecret: prev, PreviousSecretExpiresAt: tsPtr(e.PreviousSecretExpiresAt),
+		FailureStreak: e.FailureStreak, ConsecutiveDead: e.ConsecutiveDead, LastSuccessAt: tsPtr(e.LastSuccessAt),
 	}
 	if e.RetrySchedule != nil {
 		b, err := json.Marshal(e.RetrySchedule)
@@ -216,13 +233,20 @@ func (s *Store) endpoint(r endpointRow, withSecret bool) (actions.Endpoint, erro
 		TimeoutSeconds: r.TimeoutSeconds, RateLimitPerSecond: r.RateLimitPerSecond,
 		MaxInFlight: r.MaxInFlight, LegacySignature: r.LegacySignature,
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
+		PreviousSecretExpiresAt: timePtr(r.PreviousSecretExpiresAt),
+		FailureStreak:           r.FailureStreak, ConsecutiveDead: r.ConsecutiveDead, LastSuccessAt: timePtr(r.LastSuccessAt),
 	}
 	if withSecret {
-		e.Secret = r.Secret
+		e.Secret, e.PreviousSecret = r.Secret, r.PreviousSecret
 		if s.secrets != nil {
 			var err error
 			if e.Secret, err = s.secrets.Open(r.Secret); err != nil {
 				return actions.Endpoint{}, fmt.Errorf("endpoint %s: open secret: %w", r.ID, err)
+			}
+			if r.PreviousSecret != "" {
+				if e.PreviousSecret, err = s.secrets.Open(r.PreviousSecret); err != nil {
+					return actions.Endpoint{}, fmt.Errorf("endpoint %s: open previous secret: %w", r.ID, err)
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -73,8 +74,12 @@ type Store struct {
 	log     *slog.Logger
 	secrets Sealer
 	clock   func() time.Time
+	url     string // for the LISTEN connection (Postgres)
+	channel string // the deliveries notification channel (Postgres)
 
 	maxParams int // bind parameters per statement
+
+	onDisabled atomic.Pointer[func(context.Context, actions.EndpointDisabled)] // see OnEndpointDisabled
 }
 
 // Open connects to the database that cfg.URL names and checks that it answers.
@@ -84,6 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		log:     cmp.Or(cfg.Logger, slog.Default()),
 		secrets: cfg.Secrets,
 		clock:   cfg.Now,
+		url:     cfg.URL,
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -132,6 +138,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if s.dialect == DialectPostgres {
+		var schema string
+		if err := s.db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		s.channel = channelFor(schema)
 	}
 	return s, nil
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,4 +67,23 @@ func benchIngestToDelivery(b *testing.B, dialect string) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/ingested.Seconds(), "events/s")
 	b.ReportMetric(float64(b.N)/total.Seconds(), "deliveries/s")
+}
+
+// TestBenchCommand runs `tripline bench --events 200` on SQLite and checks
+// that it prints its progress and figures.
+func TestBenchCommand(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	if err := Run(t.Context(), []string{"bench", "--events", "200", "--batch", "50", "--endpoints", "2"}, &out, io.Discard); err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"tripline bench: sqlite, 2 endpoint(s)", "events:       200 in ", "events/s ingested",
+		"deliveries:   200 in ", "deliveries/s", "latency:      p50 ", "p99 "} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := Run(t.Context(), []string{"bench", "--batch", "5000"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--batch") {
+		t.Fatalf("bench --batch 5000: %v, want an error naming --batch", err)
+	}
 }

@@ -92,6 +92,7 @@ type instance struct {
 	url  string
 	key  string
 	out  *lines
+	logs *lines // stderr: the log
 	stop func()
 }
 
@@ -106,11 +107,14 @@ func databaseURL(t testing.TB, dialect string) string {
 func start(t testing.TB, dbURL string, extra ...string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := newLines()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--secret-key", "test-secret-key-0123456789", "--shutdown-timeout", "5s"}, extra...)
+	out, logs := newLines(), newLines()
+	// The receivers of tests listen on loopback: let the SSRF guard through,
+	// unless the test says otherwise (a later --allow-private-destinations=false wins).
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--secret-key", "test-secret-key-0123456789",
+		"--shutdown-timeout", "5s", "--allow-private-destinations"}, extra...)
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, args, out, io.Discard) }()
-	tl := &instance{t: t, key: testKey, out: out}
+	go func() { done <- Run(ctx, args, out, logs) }()
+	tl := &instance{t: t, key: testKey, out: out, logs: logs}
 	select {
 	case err := <-done:
 		t.Fatalf("tripline exited: %v\n%s", err, out.String())
@@ -388,7 +392,8 @@ type child struct {
 func startChild(t testing.TB, dbURL string) *child {
 	t.Helper()
 	args, _ := json.Marshal([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL,
-		"--secret-key", "test-secret-key-0123456789", "--bootstrap-api-key", testKey, "--claim-lease", "4s"})
+		"--secret-key", "test-secret-key-0123456789", "--bootstrap-api-key", testKey, "--claim-lease", "4s",
+		"--allow-private-destinations"})
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "TRIPLINE_E2E_CHILD_ARGS="+string(args))
 	stdout, err := cmd.StdoutPipe()

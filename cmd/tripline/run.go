@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,9 @@ import (
 	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/metrics"
 	"github.com/tripline/tripline/store"
+	"github.com/tripline/tripline/triggers"
 )
 
 // Version is Tripline's version, set at build time with
@@ -46,6 +49,12 @@ type config struct {
 	ShutdownTimeout time.Duration // TRIPLINE_SHUTDOWN_TIMEOUT, default 20s
 	ClaimLease      time.Duration // TRIPLINE_CLAIM_LEASE; 0 means the worker's default
 	SchedulerPoll   time.Duration // TRIPLINE_SCHEDULER_POLL, default 30s (the most)
+
+	AllowPrivateDestinations bool   // TRIPLINE_ALLOW_PRIVATE_DESTINATIONS: turn the SSRF guard off
+	AllowedDestinations      string // TRIPLINE_ALLOWED_DESTINATIONS: CIDRs the SSRF guard lets through
+
+	Retention   retention     // TRIPLINE_RETENTION, default 720h (30 days)
+	SecretGrace time.Duration // TRIPLINE_SECRET_ROTATION_GRACE, default 24h
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -60,6 +69,11 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BootstrapAPIKey, "bootstrap-api-key", "", "create the default workspace with this API key if absent")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
 	fs.DurationVar(&c.SchedulerPoll, "scheduler-poll", engine.MaxSchedulerPoll, "how often the datetime-trigger scheduler looks for due times armed by other instances (at most 30s)")
+	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", false, "let deliveries reach loopback, private, link-local and metadata addresses (development and tests)")
+	fs.StringVar(&c.AllowedDestinations, "allowed-destinations", "", "comma-separated CIDRs deliveries may reach despite the SSRF guard, such as 10.1.0.0/16")
+	c.Retention = retention(720 * time.Hour)
+	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
+	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
 	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
 }
 
@@ -88,7 +102,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	root := &ffcli.Command{
 		Name:       "tripline",
-		ShortUsage: "tripline [serve] [flags] | migrate | workspaces create NAME | keys create --workspace NAME | version",
+		ShortUsage: "tripline [serve] [flags] | migrate | workspaces create NAME | keys create --workspace NAME | bench | version",
 		LongHelp:   "Every flag can also be set by an environment variable: --database-url is TRIPLINE_DATABASE_URL.",
 		FlagSet:    newFS("tripline", cfg.serveFlags),
 		Options:    opts,
@@ -146,6 +160,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 						})
 					}}},
 			},
+			benchCommand(stdout, stderr),
 			{Name: "version", ShortUsage: "tripline version", ShortHelp: "print the version",
 				Exec: func(context.Context, []string) error { fmt.Fprintln(stdout, "tripline", Version); return nil }},
 		},
@@ -153,11 +168,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return root.ParseAndRun(ctx, args)
 }
 
+// newLogger logs in the configured format; a line logged while serving an
+// API request carries its request_id (api.LogHandler).
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(api.LogHandler(slog.NewJSONHandler(w, nil)))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(api.LogHandler(slog.NewTextHandler(w, nil)))
 }
 
 func isPostgres(url string) bool {
@@ -313,13 +330,21 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version})
-	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: st, Sender: sender, Logger: log, Lease: cfg.ClaimLease})
+	allowed, err := actions.ParseCIDRs(cfg.AllowedDestinations)
+	if err != nil {
+		return fmt.Errorf("--allowed-destinations (TRIPLINE_ALLOWED_DESTINATIONS): %w", err)
+	}
+	guard := actions.DestinationPolicy{AllowPrivate: cfg.AllowPrivateDestinations, Allowed: allowed}
+	// Metrics observe the pipeline and the worker's recorded outcomes; the
+	// queue gauges are one store query per scrape.
+	mx := metrics.New(metrics.Config{Queue: st, Logger: log})
+	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl})
+	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: mx.Queue(st), Sender: sender, Logger: log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return err
 	}
 	var scheduler *engine.Scheduler // the pipeline wakes it when it arms a sooner due time
-	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake,
+	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake, Observer: mx,
 		OnArm: func(next time.Time) { scheduler.Wake(next) }})
 	if err != nil {
 		return err
@@ -328,7 +353,18 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--scheduler-poll: %w", err)
 	}
-	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version})
+	// When recording outcomes disables an endpoint (410 Gone, or dead
+	// deliveries in a row), rules on endpoint_disabled can alert a team.
+	st.OnEndpointDisabled(func(ctx context.Context, d actions.EndpointDisabled) {
+		log.WarnContext(ctx, "endpoint disabled", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "reason", d.Reason)
+		te := triggers.TriggerEvent{Type: triggers.TriggerEndpointDisabled, Timestamp: d.At,
+			Fields: triggers.Fields{EndpointID: d.EndpointID, DisabledReason: d.Reason}}
+		if _, err := pipeline.FireSystem(ctx, d.WorkspaceID, te); err != nil {
+			log.ErrorContext(ctx, "endpoint_disabled trigger not fired", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "error", err)
+		}
+	})
+	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler()})
 	if err != nil {
 		return err
 	}
@@ -339,6 +375,11 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
+	sweeper, err := store.NewRetention(store.RetentionConfig{Store: st, MaxAge: time.Duration(cfg.Retention), Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if err := worker.Start(ctx); err != nil {
 		ln.Close()
 		return err
@@ -347,6 +388,15 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	if err := sweeper.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	// Commits in other instances wake this worker (Postgres LISTEN/NOTIFY).
+	lctx, stopListen := context.WithCancel(ctx)
+	listening := make(chan error, 1)
+	go func() { listening <- st.ListenDeliveries(lctx, worker.Wake) }()
+	defer func() { stopListen(); <-listening }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "Tripline %s listening on http://%s (database: %s)\n", Version, displayAddr(ln.Addr()), st.Dialect())
@@ -362,7 +412,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	herr := srv.Shutdown(sctx)
 	serr := scheduler.Stop(sctx)
 	werr := worker.Stop(sctx)
-	return errors.Join(herr, serr, werr)
+	rerr := sweeper.Stop(sctx)
+	return errors.Join(herr, serr, werr, rerr)
 }
 
 func displayAddr(a net.Addr) string {
@@ -370,4 +421,28 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return a.String()
+}
+
+// retention is the --retention flag: a Go duration ("720h") or a number of
+// days ("30d").
+type retention time.Duration
+
+func (r *retention) String() string { return time.Duration(*r).String() }
+
+func (r *retention) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a number of days such as 30d", v)
+		}
+		*r = retention(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration such as 720h or 30d", v)
+	}
+	*r = retention(d)
+	return nil
 }

@@ -1,0 +1,91 @@
+package api_test
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/triggers"
+)
+
+// The fake store's read methods of POST /v1/simulate: it keeps no contacts
+// and no fires (every contact is new, no rule fired yet); the engine's tests
+// and the store's conformance suite cover those.
+
+func (s *fakeStore) RuleListAll(_ context.Context, ws string) ([]engine.Rule, []engine.Folder, error) {
+	unlock, err := s.enter("RuleListAll")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	all := api.ListParams{WorkspaceID: ws, Limit: math.MaxInt}
+	return list(s.rules, all, false, ruleWS, nil), list(s.folders, all, false, folderWS, nil), nil
+}
+
+func (s *fakeStore) ContactGetMany(context.Context, engine.ContactGetManyParams) (map[string]*triggers.Contact, error) {
+	unlock, err := s.enter("ContactGetMany")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return nil, nil
+}
+
+func (s *fakeStore) RuleFireGetMany(context.Context, engine.RuleFireGetManyParams) (map[string]time.Time, error) {
+	unlock, err := s.enter("RuleFireGetMany")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return nil, nil
+}
+
+func TestSimulate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	matched, endpointID := b.createRule(keyA, map[string]any{"condition": `contact.channel == "whatsapp"`})
+	other, _ := b.createRule(keyA, map[string]any{"trigger": map[string]any{"type": "tag_applied", "tag": "Other"}})
+	b.createRule(keyB, nil) // another workspace's rule is not simulated
+
+	rulesBefore, deliveriesBefore := len(b.store.rules), len(b.store.deliveries)
+	res := b.do(http.MethodPost, "/v1/simulate", map[string]any{
+		"event":   map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "Order Closed"},
+		"contact": map[string]any{"name": "Ann", "channel": "whatsapp"},
+	}).want(t, http.StatusOK)
+	tes := res.Body["trigger_events"].([]any)
+	if len(tes) != 1 || tes[0].(map[string]any)["contact"].(map[string]any)["subscribed"] != true { // a given contact is not new
+		t.Fatalf("trigger events: %s", res.Raw)
+	}
+	rules := res.Body["rules"].([]any)
+	if len(rules) != 2 {
+		t.Fatalf("rules: %s", res.Raw)
+	}
+	for _, r := range rules {
+		o := r.(map[string]any)
+		switch o["rule_id"] {
+		case matched:
+			acts := o["actions"].([]any)
+			a := acts[0].(map[string]any)
+			if o["matched"] != true || a["endpoint_id"] != endpointID || a["payload"].(map[string]any)["tag"] != "Order Closed" {
+				t.Errorf("matched rule: %v", o)
+			}
+		case other:
+			if o["matched"] != false || o["reason"] != "trigger_param" {
+				t.Errorf("other rule: %v", o)
+			}
+		}
+	}
+	if len(b.store.rules) != rulesBefore || len(b.store.deliveries) != deliveriesBefore || len(b.ingester.calls) != 0 {
+		t.Error("simulate stored or ingested something")
+	}
+
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"event": map[string]any{"type": "tag_applied", "contact_id": "c_1"}}).
+		field(t, "event.tag", "")
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"contact": map[string]any{}}).field(t, "event", "required")
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"event": map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "x", "nope": 1}}).
+		field(t, "event.nope", "")
+}

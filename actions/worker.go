@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/lifecycle"
 )
 
 // finalizeGrace is how long Stop keeps recording outcomes and releasing
@@ -145,17 +146,15 @@ type Worker struct {
 	gates   *gates                                 // per-endpoint limits and breakers
 	backoff func(failures int) time.Duration       // wait after failed queue calls
 
-	wake      chan struct{}  // Wake was called
-	slotFreed chan struct{}  // a send finished
-	retrySoon chan struct{}  // nextRetry moved earlier
-	slots     chan struct{}  // one token per send in flight
-	outcomes  chan recording // finished attempts, to the recorder
-	stop      chan struct{}  // closed by Stop: claim no more
-	done      chan struct{}  // closed when everything is recorded and released
+	wake      chan struct{}   // Wake was called
+	slotFreed chan struct{}   // a send finished
+	retrySoon chan struct{}   // nextRetry moved earlier
+	slots     chan struct{}   // one token per send in flight
+	outcomes  chan recording  // finished attempts, to the recorder
+	loop      *lifecycle.Loop // Stopping: claim no more; Done: everything recorded and released
 	sends     sync.WaitGroup
 
 	mu          sync.Mutex
-	started     bool
 	ctx         context.Context // Start's context without its cancellation; for logs
 	sendCtx     context.Context // cancelled when Stop's context is done
 	cancelSends context.CancelCauseFunc
@@ -166,7 +165,6 @@ type Worker struct {
 	runCtx      context.Context        // Start's context
 	unsent      []string               // claimed but not attempted, to release
 
-	stopOnce                      sync.Once
 	sent, succeeded, failed, dead atomic.Int64
 }
 
@@ -194,8 +192,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		retrySoon: make(chan struct{}, 1),
 		slots:     make(chan struct{}, cfg.Concurrency),
 		outcomes:  make(chan recording, cfg.Concurrency),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		loop:      lifecycle.New("worker"),
 	}, nil
 }
 
@@ -206,18 +203,12 @@ func (w *Worker) Owner() string { return w.cfg.Owner }
 // claiming, like the first half of Stop; call Stop to wait for the sends in
 // flight. A Worker starts once.
 func (w *Worker) Start(ctx context.Context) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.started {
-		return errors.New("worker already started")
-	}
-	w.started = true
-	w.ctx = context.WithoutCancel(ctx)
-	w.sendCtx, w.cancelSends = context.WithCancelCause(w.ctx)
-	w.dbCtx, w.cancelDB = context.WithCancel(w.ctx)
-	w.runCtx = ctx
-	go w.run(ctx)
-	return nil
+	return w.loop.Start(func() {
+		w.ctx = context.WithoutCancel(ctx)
+		w.sendCtx, w.cancelSends = context.WithCancelCause(w.ctx)
+		w.dbCtx, w.cancelDB = context.WithCancel(w.ctx)
+		w.runCtx = ctx
+	}, func() { w.run(ctx) })
 }
 
 // Stop stops claiming and waits for the sends in flight, then records their
@@ -227,23 +218,15 @@ func (w *Worker) Start(ctx context.Context) error {
 // what is still unrecorded then is sent again when its lease runs out. Stop
 // before Start does nothing.
 func (w *Worker) Stop(ctx context.Context) error {
-	w.mu.Lock()
-	started := w.started
-	w.mu.Unlock()
-	if !started {
+	started, err := w.loop.Stop(ctx)
+	if !started || err == nil {
 		return nil
-	}
-	w.stopOnce.Do(func() { close(w.stop) })
-	select {
-	case <-w.done:
-		return nil
-	case <-ctx.Done():
 	}
 	w.cancelSends(errWorkerStopped)
 	timer := time.AfterFunc(finalizeGrace, w.cancelDB)
 	defer timer.Stop()
-	<-w.done
-	return ctx.Err()
+	<-w.loop.Done()
+	return err
 }
 
 // Wake makes the worker claim at once instead of at its next poll. It never
@@ -256,7 +239,6 @@ func (w *Worker) Stats() WorkerStats {
 }
 
 func (w *Worker) run(ctx context.Context) {
-	defer close(w.done)
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
@@ -288,7 +270,7 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-w.stop:
+			case <-w.loop.Stopping():
 				return
 			case <-w.slotFreed:
 				// A send that ended may have opened its endpoint's breaker:
@@ -377,7 +359,7 @@ func (w *Worker) stopping(ctx context.Context) bool {
 	select {
 	case <-ctx.Done():
 		return true
-	case <-w.stop:
+	case <-w.loop.Stopping():
 		return true
 	default:
 		return false
@@ -392,7 +374,7 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-ctx.Done():
-	case <-w.stop:
+	case <-w.loop.Stopping():
 	}
 	return false
 }

@@ -288,7 +288,7 @@ func TestWorkerStopReleasesUnsent(t *testing.T) {
 	<-wt.q.claimInside // the first claim is under way
 	stopped := make(chan error, 1)
 	go func() { stopped <- wt.w.Stop(context.Background()) }()
-	<-wt.w.stop // Stop has begun
+	<-wt.w.loop.Stopping() // Stop has begun
 	close(gate)
 	if err := <-stopped; err != nil {
 		t.Fatalf("Stop = %v", err)
@@ -315,7 +315,7 @@ func TestWorkerStopWaitsForSends(t *testing.T) {
 	<-entered
 	stopped := make(chan error, 1)
 	go func() { stopped <- wt.w.Stop(context.Background()) }()
-	<-wt.w.stop
+	<-wt.w.loop.Stopping()
 	close(release)
 	if err := <-stopped; err != nil {
 		t.Fatalf("Stop = %v", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tripline/tripline/id"
+	"github.com/tripline/tripline/lifecycle"
 )
 
 // MaxSchedulerPoll is the longest PollInterval: with it, a due time that
@@ -77,13 +78,10 @@ type Scheduler struct {
 	cfg SchedulerConfig
 
 	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	loop *lifecycle.Loop
 
 	mu       sync.Mutex
-	started  bool
 	sleeping time.Time // when the current sleep ends; zero when awake
-	stopOnce sync.Once
 }
 
 // NewScheduler returns a Scheduler for cfg with defaults filled in, or an
@@ -92,7 +90,7 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	if err := cfg.withDefaults(); err != nil {
 		return nil, err
 	}
-	return &Scheduler{cfg: cfg, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}, nil
+	return &Scheduler{cfg: cfg, wake: make(chan struct{}, 1), loop: lifecycle.New("scheduler")}, nil
 }
 
 // Owner returns the name under which the scheduler claims.
@@ -156,31 +154,16 @@ func (s *Scheduler) RunDue(ctx context.Context) (PassResult, error) {
 // Start runs the scheduler in the background until Stop or until ctx is
 // done. A Scheduler starts once.
 func (s *Scheduler) Start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.started {
-		return errors.New("scheduler already started")
-	}
-	s.started = true
-	go s.run(ctx)
-	return nil
+	return s.loop.Start(nil, func() { s.run(ctx) })
 }
 
 // Stop stops the scheduler after the pass in progress and gives back its
 // claims on what it did not fire. It returns ctx's error if ctx is done
 // first. Stop before Start does nothing.
 func (s *Scheduler) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	started := s.started
-	s.mu.Unlock()
-	if !started {
-		return nil
-	}
-	s.stopOnce.Do(func() { close(s.stop) })
-	select {
-	case <-s.done:
-	case <-ctx.Done():
-		return ctx.Err()
+	started, err := s.loop.Stop(ctx)
+	if !started || err != nil {
+		return err
 	}
 	if err := s.cfg.Store.DatetimeDueReleaseClaims(ctx, s.cfg.Owner); err != nil {
 		return fmt.Errorf("release due claims: %w", err)
@@ -205,7 +188,6 @@ func (s *Scheduler) Wake(next time.Time) {
 }
 
 func (s *Scheduler) run(ctx context.Context) {
-	defer close(s.done)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	failures := 0
@@ -213,7 +195,7 @@ func (s *Scheduler) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.stop:
+		case <-s.loop.Stopping():
 			return
 		case <-timer.C:
 		case <-s.wake:

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"time"
+
+	"github.com/tripline/tripline/lifecycle"
 )
 
 // RetentionDeleteParams are the parameters of Store.RetentionDelete.
@@ -83,12 +84,8 @@ type RetentionConfig struct {
 // trigger events (SPEC section 8), in batches with pauses so that it never
 // holds up delivery. Start it once; Stop waits for the batch in progress.
 type Retention struct {
-	cfg    RetentionConfig
-	stop   chan struct{}
-	done   chan struct{}
-	mu     sync.Mutex
-	start  bool
-	stopIt sync.Once
+	cfg  RetentionConfig
+	loop *lifecycle.Loop
 }
 
 // NewRetention returns a Retention job for cfg with defaults filled in.
@@ -108,47 +105,28 @@ func NewRetention(cfg RetentionConfig) (*Retention, error) {
 		return nil, fmt.Errorf("retention config: MaxAge %s, BatchSize %d, Pause %s and Interval %s must be positive",
 			cfg.MaxAge, cfg.BatchSize, cfg.Pause, cfg.Interval)
 	}
-	return &Retention{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}, nil
+	return &Retention{cfg: cfg, loop: lifecycle.New("retention")}, nil
 }
 
 // Start runs a sweep at once and then every Interval, until ctx is done or
 // Stop is called.
 func (r *Retention) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.start {
-		return errors.New("retention already started")
-	}
-	r.start = true
-	go r.run(ctx)
-	return nil
+	return r.loop.Start(nil, func() { r.run(ctx) })
 }
 
 // Stop ends the job after the batch in progress, or when ctx is done.
 // Stop before Start does nothing.
 func (r *Retention) Stop(ctx context.Context) error {
-	r.mu.Lock()
-	started := r.start
-	r.mu.Unlock()
-	if !started {
-		return nil
-	}
-	r.stopIt.Do(func() { close(r.stop) })
-	select {
-	case <-r.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	_, err := r.loop.Stop(ctx)
+	return err
 }
 
 func (r *Retention) run(ctx context.Context) {
-	defer close(r.done)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
-		case <-r.stop:
+		case <-r.loop.Stopping():
 			cancel()
 		case <-ctx.Done():
 		}

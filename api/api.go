@@ -58,6 +58,8 @@ type Config struct {
 	// SecretGrace is how long a rotated-out secret keeps signing, beside the
 	// new one, when rotate-secret names no grace_seconds. Default: 24 h.
 	SecretGrace time.Duration
+	// SessionTTL is how long a web UI sign-in lasts. Default: 12 h.
+	SessionTTL time.Duration
 	// OnRequeue is called after deliveries were made due by an API call
 	// (enable, redeliver, recover), to wake the delivery worker. Optional.
 	OnRequeue func()
@@ -79,6 +81,7 @@ func (c *Config) fill() error {
 		c.Sender = actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + c.Version})
 	}
 	c.SecretGrace = cmp.Or(c.SecretGrace, 24*time.Hour)
+	c.SessionTTL = cmp.Or(c.SessionTTL, 12*time.Hour)
 	if c.OnRequeue == nil {
 		c.OnRequeue = func() {}
 	}
@@ -100,6 +103,9 @@ func (c *Config) validate() error {
 type server struct {
 	Config
 	simulator *engine.Simulator
+	// crossOrigin refuses browser requests from other sites to the UI's
+	// session routes (Sec-Fetch-Site, then Origin against Host).
+	crossOrigin *http.CrossOriginProtection
 }
 
 var releaseMode sync.Once
@@ -112,7 +118,7 @@ func New(cfg Config) (http.Handler, error) {
 	// gin's mode is process-wide; release mode keeps its debug printing quiet.
 	releaseMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 
-	s := &server{Config: cfg, simulator: engine.NewSimulator(cfg.Store, cfg.Logger)}
+	s := &server{Config: cfg, simulator: engine.NewSimulator(cfg.Store, cfg.Logger), crossOrigin: http.NewCrossOriginProtection()}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
@@ -133,6 +139,10 @@ func New(cfg Config) (http.Handler, error) {
 	r.GET("/openapi.json", openAPI)
 	if s.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(s.Metrics))
+	}
+
+	if err := s.uiRoutes(r); err != nil {
+		return nil, err
 	}
 
 	v1 := r.Group("/v1", s.authenticate)

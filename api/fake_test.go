@@ -25,6 +25,7 @@ type fakeStore struct {
 	endpoints  map[string]actions.Endpoint
 	deliveries map[string]fakeDelivery
 	eco        fakeEco // hooks, contacts and trigger events: fake_eco_test.go
+	sessions   map[string]api.Session
 	// hook, when set, runs first in every method but WorkspaceGetByAPIKey; an
 	// error it returns is the method's.
 	hook func(method string) error

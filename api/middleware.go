@@ -101,7 +101,20 @@ func HashAPIKey(key string) string {
 }
 
 // authenticate resolves the bearer API key to its workspace, or answers 401.
+// A request without an Authorization header may instead carry the web UI's
+// session cookie (session.go); then an unsafe method also needs the CSRF token.
 func (s *server) authenticate(c *gin.Context) {
+	if c.GetHeader("Authorization") == "" {
+		if _, err := c.Request.Cookie(sessionCookie); err == nil {
+			token, ws, _, ok := s.session(c)
+			if !ok || !safeMethod(c.Request.Method) && !s.checkCSRF(c, token) {
+				return
+			}
+			c.Set(ctxWorkspace, ws)
+			c.Next()
+			return
+		}
+	}
 	key, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		c.Header("WWW-Authenticate", "Bearer")

@@ -41,6 +41,8 @@ type ruleJSON struct {
 	LastError   *string    `json:"last_error"`
 	LastErrorAt *timestamp `json:"last_error_at"`
 	ErrorCount  int64      `json:"error_count"`
+	// When the rule last made a delivery, read-only; null if never.
+	LastFiredAt *timestamp `json:"last_fired_at"`
 }
 
 func (s *server) rules() *resource[engine.Rule, ruleInput] {
@@ -48,7 +50,7 @@ func (s *server) rules() *resource[engine.Rule, ruleInput] {
 		s:        s,
 		kind:     "rule",
 		idPrefix: id.Rule,
-		readOnly: []string{"id", "created_at", "updated_at", "last_error", "last_error_at", "error_count"},
+		readOnly: []string{"id", "created_at", "updated_at", "last_error", "last_error_at", "error_count", "last_fired_at"},
 		defaults: ruleInput{Enabled: true},
 		list: func(c *gin.Context, p ListParams) ([]engine.Rule, error) {
 			return s.Store.RuleList(c.Request.Context(), RuleListParams{ListParams: p, FolderID: c.Query("folder_id")})
@@ -73,7 +75,8 @@ func (s *server) rules() *resource[engine.Rule, ruleInput] {
 			return ruleJSON{ID: r.ID, FolderID: optional(r.FolderID), Name: r.Name, Enabled: r.Enabled,
 				Trigger: r.Trigger, Condition: r.Condition, Actions: orEmpty(r.Actions),
 				Frequency: r.Frequency, CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt),
-				LastError: optional(r.LastError), LastErrorAt: optionalTime(r.LastErrorAt), ErrorCount: r.ErrorCount}, nil
+				LastError: optional(r.LastError), LastErrorAt: optionalTime(r.LastErrorAt), ErrorCount: r.ErrorCount,
+				LastFiredAt: optionalTime(r.LastFiredAt)}, nil
 		},
 	}
 }

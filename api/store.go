@@ -50,6 +50,7 @@ type Store interface {
 
 	HookStore
 	OpsStore
+	SessionStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,
 	// contacts, last fires); they write nothing.
@@ -219,4 +220,26 @@ type DeliveryOpParams struct {
 	WorkspaceID string
 	ID          string
 	Now         time.Time
+}
+
+// SessionStore keeps the web UI's sign-in sessions; it is part of Store.
+type SessionStore interface {
+	// SessionInsert stores a new session and deletes the expired ones.
+	SessionInsert(ctx context.Context, session Session) error
+	// SessionGet returns the session of a token hash with its workspace. An
+	// unknown or expired session, or one whose API key was deleted, is
+	// tripline.ErrNotFound.
+	SessionGet(ctx context.Context, tokenHash string, now time.Time) (Session, engine.Workspace, error)
+	// SessionDelete ends a session; an unknown one is no error.
+	SessionDelete(ctx context.Context, tokenHash string) error
+}
+
+// Session is a browser signed in to the web UI with an API key. Only hashes
+// of the cookie's token and of the key are kept.
+type Session struct {
+	TokenHash   string
+	WorkspaceID string
+	KeyHash     string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }

@@ -84,4 +84,9 @@ type Rule struct {
 	LastError   string     `json:"last_error"`
 	LastErrorAt *time.Time `json:"last_error_at"`
 	ErrorCount  int64      `json:"error_count"`
+
+	// LastFiredAt is when the rule last made a delivery, nil if never. It is
+	// read from the delivery log by the store's rule reads (for the UI and
+	// the API); saving a rule ignores it.
+	LastFiredAt *time.Time `json:"last_fired_at"`
 }

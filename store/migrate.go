@@ -22,6 +22,7 @@ var migrations = []*gormigrate.Migration{
 	migration0003,
 	migration0005,
 	migration0006,
+	migration0007,
 }
 
 // Migrate brings the schema up to date. It is idempotent, and safe to run

@@ -96,6 +96,8 @@ type ruleRow struct {
 	LastError   string     // written only by RuleErrorRecordMany
 	LastErrorAt *timestamp // written only by RuleErrorRecordMany
 	ErrorCount  int64      // written only by RuleErrorRecordMany
+	// LastFiredAt is read by ruleSelect, never written.
+	LastFiredAt *timestamp `gorm:"->;column:last_fired_at"`
 }
 
 func (ruleRow) TableName() string { return "rules" }
@@ -134,6 +136,7 @@ func (r ruleRow) domain() (engine.Rule, error) {
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Enabled: r.Enabled,
 		Condition: r.Condition, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
 		LastError: r.LastError, LastErrorAt: timePtr(r.LastErrorAt), ErrorCount: r.ErrorCount,
+		LastFiredAt: timePtr(r.LastFiredAt),
 	}
 	if r.FolderID != nil {
 		rule.FolderID = *r.FolderID

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The web UI is tested in a real browser: headless Chromium (Debian's
+// chromium package), driven over the DevTools protocol by chromedp. .ci/run
+// installs Chromium and sets TRIPLINE_REQUIRE_BROWSER=1, so there a missing
+// browser fails the tests; elsewhere they skip.
+//
+//	go test ./cmd/tripline -run TestUI -screenshots
+//
+// also writes the screenshots of docs/screenshots.
+var screenshots = flag.Bool("screenshots", false, "write the UI tests' screenshots to docs/screenshots")
+
+// chromiumPath finds the browser: TRIPLINE_CHROMIUM, else chromium on PATH.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("TRIPLINE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TRIPLINE_REQUIRE_BROWSER") != "" {
+		t.Fatal("no Chromium found (TRIPLINE_REQUIRE_BROWSER is set): apt-get install chromium, or set TRIPLINE_CHROMIUM")
+	}
+	t.Skip("no Chromium found: apt-get install chromium to run the browser tests")
+	return ""
+}
+
+// browser is one headless Chromium tab signed out of a Tripline instance.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+
+	mu     sync.Mutex
+	errors []string // uncaught exceptions and console errors of the page
+}
+
+// browserSlots bounds how many Chromiums run at once: the machine has two
+// cores, and Tripline runs beside them.
+var browserSlots = make(chan struct{}, 2)
+
+// newBrowser starts Chromium at phone or desktop size against tl. The test
+// fails if the page throws or logs an error (a CSP refusal included).
+func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
+	t.Helper()
+	path := chromiumPath(t)
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots })
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // tests may run as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("lang", "en-GB"),
+		chromedp.WindowSize(width, height),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, base: tl.url}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.addError("exception: " + ev.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.APITypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, strings.Trim(string(a.Value), `"`)+a.Description)
+				}
+				b.addError("console.error: " + strings.Join(parts, " "))
+			}
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil { // starts the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, e := range b.errors {
+			t.Errorf("the page reported %s", e)
+		}
+	})
+	return b
+}
+
+func (b *browser) addError(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.errors = append(b.errors, s)
+}
+
+// run runs browser actions, failing the test with what was being done.
+func (b *browser) run(what string, actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %s: %v", what, err)
+	}
+}
+
+// open navigates to a hash route ("#/rules") and waits for the page.
+func (b *browser) open(hash string) {
+	b.t.Helper()
+	b.run("open "+hash, chromedp.Navigate(b.base+"/"+hash), b.settled())
+}
+
+// settled waits until the current page has rendered (main is not busy).
+func (b *browser) settled() chromedp.Action {
+	return chromedp.Poll(`document.readyState === 'complete' && document.querySelector('main h1') !== null && !document.getElementById('main').hasAttribute('aria-busy')`, nil, chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
+// text returns the text of the first element matching sel, once visible.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	var s string
+	b.run("read "+sel, chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery))
+	return s
+}
+
+// waitText waits until an element matching sel contains want.
+func (b *browser) waitText(sel, want string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`[...document.querySelectorAll(%q)].some(e => e.textContent.includes(%q))`, sel, want)
+	b.run(fmt.Sprintf("wait for %q in %s", want, sel), chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+}
+
+// eval evaluates a JavaScript expression into out.
+func (b *browser) eval(js string, out any) {
+	b.t.Helper()
+	b.run("eval "+js, chromedp.Evaluate(js, out))
+}
+
+// signIn signs in through the sign-in page with key.
+func (b *browser) signIn(key string) {
+	b.t.Helper()
+	b.open("#/signin")
+	b.run("sign in",
+		chromedp.WaitVisible(`input[name="api_key"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="api_key"]`, key, chromedp.ByQuery),
+		chromedp.Click(`form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`input[name="api_key"]`, chromedp.ByQuery),
+		b.settled())
+}
+
+// screenshot saves the page as docs/screenshots/<name>.png when the test
+// runs with -screenshots; otherwise it still takes it (into the test's temp
+// directory), so a page that cannot be captured fails either way.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	var png []byte
+	b.run("screenshot "+name, chromedp.FullScreenshot(&png, 100))
+	dir := b.t.TempDir()
+	if *screenshots {
+		dir = filepath.Join("..", "..", "docs", "screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}

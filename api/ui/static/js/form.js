@@ -75,7 +75,9 @@ export function showProblem(form, problem) {
   }
   const summary = h('div', { class: 'problem-summary', role: 'alert', tabindex: '-1' },
     h('p', {}, h('strong', {}, problem.detail)), items.length ? h('ul', {}, items) : null);
-  form.prepend(summary);
+  const heading = form.querySelector(':scope > h1, :scope > h2');
+  if (heading) heading.after(summary);
+  else form.prepend(summary);
   summary.focus();
   return summary;
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -86,6 +87,13 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			b.addError("exception: " + ev.ExceptionDetails.Error())
+		case *cdplog.EventEntryAdded:
+			// Browser-made messages: a refused Content-Security-Policy among
+			// them. Failed requests (a 401 while signed out, a 404 the page
+			// handles) are the network's and expected.
+			if e := ev.Entry; e.Level == cdplog.LevelError && e.Source != cdplog.SourceNetwork {
+				b.addError(fmt.Sprintf("%s error: %s", e.Source, e.Text))
+			}
 		case *page.EventJavascriptDialogOpening:
 			b.mu.Lock()
 			b.dialogs = append(b.dialogs, ev.Message)
@@ -106,7 +114,7 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 	})
 	// The window has a minimum width (500 px headless): a phone's viewport
 	// is emulated instead.
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+	if err := chromedp.Run(ctx, cdplog.Enable(), chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	t.Cleanup(func() {

@@ -5,8 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 

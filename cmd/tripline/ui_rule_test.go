@@ -87,6 +87,12 @@ func TestUIRuleEditor(t *testing.T) {
 		t.Fatalf("the variable picker wrote %s", body)
 	}
 
+	var removeShown bool
+	b.eval(`document.querySelector('button[aria-label="Remove webhook 1"]').offsetParent !== null`, &removeShown)
+	if removeShown {
+		t.Fatal("the only webhook can be removed")
+	}
+
 	// The live preview: the sample contact (budget 12000, tagged Order
 	// Closed) matches, and the payload is rendered with typed values.
 	b.waitText(".preview-status", "Matched")
@@ -167,6 +173,7 @@ func TestUIRuleEditor(t *testing.T) {
 	if got.body["email"] != "john.smith@example.com" || got.body["budget"] != float64(12000) || got.body["tag"] != "Paid" {
 		t.Fatalf("the receiver got %v", got.body)
 	}
+	b.eval(`window.scrollTo(0, 0)`, nil)
 	b.screenshot("rule-editor")
 
 	// Phone width: nothing overflows sideways.
@@ -180,5 +187,6 @@ func TestUIRuleEditor(t *testing.T) {
 		b.eval(`[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')`, &wide)
 		t.Fatalf("the editor overflows at 390px: scrollWidth > innerWidth; too wide: %s", wide)
 	}
+	b.eval(`window.scrollTo(0, 0)`, nil)
 	b.screenshot("rule-editor-phone")
 }

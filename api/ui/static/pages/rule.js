@@ -137,7 +137,7 @@ export async function render(view, ctx) {
   const addRowBtn = h('button', { type: 'button', class: 'secondary small' }, '+ Add condition');
   const builderPane = h('div', { role: 'tabpanel', 'aria-labelledby': 'tab-builder' },
     field('Match', logicSel, { name: 'logic' }), rowsBox, addRowBtn,
-    h('p', { class: 'hint' }, 'No conditions: the rule runs every time its trigger happens.'));
+    h('p', { class: 'hint no-cond-hint' }, 'No conditions: the rule runs every time its trigger happens.'));
   const advancedPane = h('div', { role: 'tabpanel', 'aria-labelledby': 'tab-advanced' }, exprField);
   const conditionsCard = h('section', { class: 'card', 'aria-labelledby': 'cond-h' },
     h('h2', { id: 'cond-h' }, 'Only if'),

@@ -133,6 +133,20 @@ func TestSimulateDraftRule(t *testing.T) {
 		t.Fatalf("draft with an event: %s", res.Raw)
 	}
 
+	// The sample meets the draft's trigger parameter whatever its type.
+	for _, trig := range []map[string]any{
+		{"type": "datetime_based_trigger", "field": "appointment_at", "direction": "before", "amount": 1, "unit": "days"},
+		{"type": "custom_field_changed", "field": "plan"},
+		{"type": "contact_info_updated", "info": "phone"},
+		{"type": "custom", "name": "order_refunded"},
+	} {
+		d := map[string]any{"name": "Any", "trigger": trig, "actions": []any{map[string]any{"endpoint_id": endpointID}}}
+		res = b.do(http.MethodPost, "/v1/simulate", map[string]any{"rule": d}).want(t, http.StatusOK)
+		if o = res.Body["rules"].([]any)[0].(map[string]any); o["matched"] != true {
+			t.Errorf("draft with trigger %v against its sample: %s", trig, res.Raw)
+		}
+	}
+
 	draft["condition"] = "contact.custom_fields.budget >"
 	e := b.do(http.MethodPost, "/v1/simulate", map[string]any{"rule": draft}).field(t, "rule.condition", "")
 	if e["line"] != float64(1) || e["column"] == nil {

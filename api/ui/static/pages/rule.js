@@ -658,6 +658,12 @@ export async function render(view, ctx) {
   form.addEventListener('change', (ev) => { if (ev.target !== contactIn && ev.target !== sourceSel) changed(); });
   const beforeUnload = (ev) => { if (dirty) { ev.preventDefault(); ev.returnValue = ''; } };
   window.addEventListener('beforeunload', beforeUnload);
+  // In-app links (the menu, "Back to rules") ask before dropping changes.
+  const linkGuard = (ev) => {
+    const a = ev.target.closest && ev.target.closest('a[href^="#/"]');
+    if (a && dirty && !a.classList.contains('back')) leaveGuard(ev);
+  };
+  document.addEventListener('click', linkGuard, true);
 
   form.append(h('div', { class: 'editor-main' }, basics, triggerCard, conditionsCard, actionsCard,
     h('div', { class: 'row' }, h('button', { type: 'submit' }, stored ? 'Save changes' : 'Create rule'))), previewCard);
@@ -667,6 +673,7 @@ export async function render(view, ctx) {
     clearTimeout(previewTimer);
     previewSeq += 1;
     window.removeEventListener('beforeunload', beforeUnload);
+    document.removeEventListener('click', linkGuard, true);
   };
 }
 

@@ -101,7 +101,8 @@ func NewSimulator(store SimulateStore, log *slog.Logger) *Simulator {
 	return &Simulator{store: store, log: cmp.Or(log, slog.Default()), prev: map[string]*index{}}
 }
 
-// Simulate answers what p.Event would do now. An event Apply rejects is a
+// Simulate answers what p.Event (or p.TriggerEvents) would do now, for the
+// stored rules or the draft p.Rule. An event Apply rejects is a
 // *tripline.ValidationError on "event".
 func (s *Simulator) Simulate(ctx context.Context, p SimulateParams) (Simulation, error) {
 	ws := p.WorkspaceID

@@ -43,7 +43,7 @@ export function where(e) {
 // controlFor finds the control of an error's field: the exact path, else
 // the longest path that contains it ("actions[0].body" for
 // "actions[0].body.a").
-function controlFor(form, path) {
+export function controlFor(form, path) {
   if (!path) return null;
   let best = null;
   for (const el of form.querySelectorAll('[data-field]')) {

@@ -4,7 +4,7 @@
 // (POST /v1/simulate {"rule"}) and a "send test" of the rendered payload.
 import { h, clear, pretty, copyButton, toggle, uid } from '../js/dom.js';
 import { api } from '../js/api.js';
-import { field, input, select, showProblem, clearErrors, where } from '../js/form.js';
+import { field, input, select, showProblem, clearErrors, where, controlFor } from '../js/form.js';
 import { loadCatalogue, humanize } from '../js/catalogue.js';
 
 export const title = 'Rule';
@@ -697,15 +697,4 @@ function markErrors(root, errors, withSummary) {
     } else loose.push(`${e.field ? `${e.field}: ` : ''}${msg}`);
   }
   if (withSummary && loose.length) root.prepend(h('p', { class: 'error live' }, loose.join(' ')));
-}
-
-function controlFor(root, path) {
-  if (!path) return null;
-  let best = null;
-  for (const el of root.querySelectorAll('[data-field]')) {
-    const f = el.dataset.field;
-    if (f === path) return el;
-    if ((path.startsWith(`${f}.`) || path.startsWith(`${f}[`)) && (!best || f.length > best.dataset.field.length)) best = el;
-  }
-  return best;
 }

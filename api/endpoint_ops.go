@@ -164,11 +164,7 @@ func (s *server) recoverEndpoint(c *gin.Context) {
 		Since    *time.Time       `json:"since"`
 		Statuses []actions.Status `json:"statuses"`
 	}
-	data, err := readBody(c)
-	if err == nil {
-		err = decodeStrict(data, &in, nil)
-	}
-	if err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		s.writeError(c, err)
 		return
 	}

@@ -132,7 +132,23 @@ func (t *ingestTx) ContactGetMany(ctx context.Context, p engine.ContactGetManyPa
 	contacts := make(map[string]*triggers.Contact, len(p.IDs))
 	for _, ids := range chunks(p.IDs, t.s.batchRows(1)) {
 		var rows []contactRow
-		if err := t.db(ctx).Select("id, state").Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids).Find(&rows).Error; err != nil {
+		q := t.db(ctx).Model(&contactRow{}).Select("id, state").Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids)
+		if t.s.dialect == DialectPostgres {
+			// One index lookup per id, whatever the statistics say: before
+			// contacts is analyzed the planner takes workspace_id = ? for
+			// selective and reads every contact of the workspace instead.
+			// LIMIT 1 keeps the lateral subquery from being flattened into
+			// a join it could plan the same way. The ids are one JSON
+			// parameter, so the statement text does not depend on their number.
+			ij, err := json.Marshal(ids)
+			if err != nil {
+				return nil, fmt.Errorf("get contacts: %w", err)
+			}
+			q = t.db(ctx).Raw(`SELECT c.id, c.state FROM jsonb_array_elements_text(CAST(? AS jsonb)) AS k(id)
+				CROSS JOIN LATERAL (SELECT id, state FROM contacts WHERE workspace_id = ? AND id = k.id LIMIT 1) AS c`,
+				string(ij), p.WorkspaceID)
+		}
+		if err := q.Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("get contacts: %w", translate(err))
 		}
 		for _, r := range rows {

@@ -41,7 +41,8 @@ const resumeStatus = "CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'failed' E
 //     endpoint was deleted discarded — neither is returned, so a call may
 //     return fewer than Limit while more are due. Deliveries to
 //     ExcludeEndpoints are left as they are.
-//  3. Their messages and endpoints are loaded in one query each.
+//  3. Their messages are read by the same statement; their endpoints are
+//     loaded in one query.
 //
 // When nothing is due, found by one read outside the transaction, no write
 // transaction is begun: idle polls do not contend with writers.
@@ -56,20 +57,22 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDue
 	}
 	// An idle poll should not take the write lock (on SQLite, the one
 	// write connection): look first, on the read pool.
-	var due bool
+	var found struct{ Due, Expired bool }
 	exclude, excludeArgs := excludeEndpoints("", p.ExcludeEndpoints)
-	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`)
-		OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?)`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...).Scan(&due).Error
+	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`) AS due,
+		EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?) AS expired`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...).Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", translate(err))
 	}
-	if !due {
+	if !found.Due && !found.Expired {
 		return nil, nil
 	}
 	var claimed []actions.Claimed
 	err = s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := s.expireLeases(tx, ms(p.Now)); err != nil {
-			return fmt.Errorf("expire leases: %w", err)
+		if found.Expired {
+			if err := s.expireLeases(tx, ms(p.Now)); err != nil {
+				return fmt.Errorf("expire leases: %w", err)
+			}
 		}
 		var rows []claimRow
 		var err error
@@ -100,6 +103,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDue
 type claimRow struct {
 	Row        deliveryRow `gorm:"embedded"` // named: gorm skips unexported embedded fields
 	PrevStatus string
+	// The message, read by the claim itself; NULL once retention removed it.
+	MessagePayload *string
+	MessageHeaders *string
 }
 
 func (s *Store) expireLeases(tx *gorm.DB, now int64) error {
@@ -147,9 +153,9 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 			ORDER BY x.next_attempt_at, x.id
 			LIMIT ?
 			FOR UPDATE OF x SKIP LOCKED
-		) AS due
+		) AS due LEFT JOIN delivery_messages m ON m.delivery_id = due.id
 		WHERE d.id = due.id
-		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status`,
+		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status, m.payload AS message_payload, m.headers AS message_headers`,
 		append(append([]any{p.Owner, ms(p.LeaseUntil), ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&rows).Error
 	if err != nil {
 		return nil, err
@@ -162,11 +168,14 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 		Row             deliveryRow `gorm:"embedded"`
 		EndpointEnabled bool
 		EndpointExists  bool
+		MessagePayload  *string
+		MessageHeaders  *string
 	}
 	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
 	err := tx.Raw(`SELECT `+deliveryColumnsOf("x")+`,
-			COALESCE(e.enabled, 0) AS endpoint_enabled, e.id IS NOT NULL AS endpoint_exists
-		FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id
+			COALESCE(e.enabled, 0) AS endpoint_enabled, e.id IS NOT NULL AS endpoint_exists,
+			m.payload AS message_payload, m.headers AS message_headers
+		FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id LEFT JOIN delivery_messages m ON m.delivery_id = x.id
 		WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?`+exclude+`
 		ORDER BY x.next_attempt_at, x.id
 		LIMIT ?`, append(append([]any{ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&due).Error
@@ -179,7 +188,7 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 		switch {
 		case d.EndpointEnabled:
 			claim = append(claim, d.Row.ID)
-			r := claimRow{Row: d.Row, PrevStatus: d.Row.Status}
+			r := claimRow{Row: d.Row, PrevStatus: d.Row.Status, MessagePayload: d.MessagePayload, MessageHeaders: d.MessageHeaders}
 			r.Row.Status = string(actions.StatusSending)
 			r.Row.ClaimedBy = &p.Owner
 			r.Row.LeaseUntil = new(ms(p.LeaseUntil))
@@ -210,30 +219,27 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 	return rows, nil
 }
 
-// loadClaimed reads the messages and endpoints of claimed deliveries, one
-// query each, and opens each endpoint's secret once.
+// loadClaimed decodes the messages the claim read with its deliveries, reads
+// their endpoints in one query and opens each endpoint's secret once.
 func (s *Store) loadClaimed(tx *gorm.DB, rows []claimRow) ([]actions.Claimed, error) {
-	ids := make([]string, len(rows))
 	var epIDs []string
 	seen := make(map[string]bool)
-	for i, r := range rows {
-		ids[i] = r.Row.ID
+	for _, r := range rows {
 		if !seen[r.Row.EndpointID] {
 			seen[r.Row.EndpointID] = true
 			epIDs = append(epIDs, r.Row.EndpointID)
 		}
 	}
-	var mrows []deliveryMessageRow
-	if err := tx.Where("delivery_id IN ?", ids).Find(&mrows).Error; err != nil {
-		return nil, fmt.Errorf("load messages: %w", err)
-	}
-	msgs := make(map[string]actions.Message, len(mrows))
-	for _, m := range mrows {
-		msg, err := m.domain()
+	msgs := make(map[string]actions.Message, len(rows))
+	for _, r := range rows {
+		if r.MessagePayload == nil || r.MessageHeaders == nil {
+			continue
+		}
+		msg, err := deliveryMessageRow{DeliveryID: r.Row.ID, Payload: *r.MessagePayload, Headers: *r.MessageHeaders}.domain()
 		if err != nil {
 			return nil, err
 		}
-		msgs[m.DeliveryID] = msg
+		msgs[r.Row.ID] = msg
 	}
 	var erows []endpointRow
 	if err := tx.Where("id IN ?", epIDs).Find(&erows).Error; err != nil {

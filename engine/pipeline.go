@@ -36,6 +36,23 @@ type PipelineConfig struct {
 	MaxConflictRetries int
 	// Observer is told what each committed ingest did, for metrics. Optional.
 	Observer Observer
+	// Dispatcher, when set, takes deliveries straight from their ingest: as
+	// many as it has free send slots for are created claimed by it and sent
+	// once the transaction commits, without a claim. Optional.
+	Dispatcher Dispatcher
+}
+
+// Dispatcher sends deliveries as soon as the ingest that creates them
+// commits; the delivery worker implements it (actions.Worker).
+type Dispatcher interface {
+	// Reserve sets aside up to n send slots and says how many deliveries
+	// may be created claimed, and with which owner and lease. It never blocks.
+	Reserve(n int) actions.Reservation
+	// Dispatch sends the deliveries created claimed under r, after their
+	// transaction committed.
+	Dispatch(r actions.Reservation, claimed []actions.Claimed)
+	// Cancel gives back r, whose transaction did not commit.
+	Cancel(r actions.Reservation)
 }
 
 // Observer is told what each ingest call did once it committed; the metrics
@@ -100,15 +117,43 @@ type IngestResult struct {
 // deliveries are committed together. Events must have been validated.
 func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []triggers.Event) (IngestResult, error) {
 	var res IngestResult
+	var reserved []actions.Reservation // one per run of the transaction that reserved
+	var direct []actions.Claimed       // created claimed by the last run
+	var reserve func(n int) actions.Reservation
+	if p.cfg.Dispatcher != nil {
+		reserve = func(n int) actions.Reservation {
+			r := p.cfg.Dispatcher.Reserve(n)
+			if r.Slots > 0 {
+				reserved = append(reserved, r)
+			}
+			return r
+		}
+	}
 	err := p.inTx(ctx, func(tx IngestTx) error {
 		var err error
-		res, err = p.ingest(ctx, tx, workspaceID, events)
+		direct = nil
+		res, err = p.ingest(ctx, tx, workspaceID, events, reserve, &direct)
 		return err
 	})
 	if err != nil {
+		for _, r := range reserved {
+			p.cfg.Dispatcher.Cancel(r)
+		}
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
-	if res.Deliveries > 0 {
+	if len(reserved) > 0 {
+		// Only the last run committed; earlier runs' reservations are unused.
+		last := reserved[len(reserved)-1]
+		if len(direct) == 0 {
+			p.cfg.Dispatcher.Cancel(last)
+		} else {
+			p.cfg.Dispatcher.Dispatch(last, direct)
+		}
+		for _, r := range reserved[:len(reserved)-1] {
+			p.cfg.Dispatcher.Cancel(r)
+		}
+	}
+	if res.Deliveries > len(direct) {
 		p.cfg.OnCommit()
 	}
 	if !res.nextDue.IsZero() {
@@ -131,7 +176,11 @@ func (p *Pipeline) inTx(ctx context.Context, fn func(tx IngestTx) error) error {
 	}
 }
 
-func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event) (IngestResult, error) {
+// ingest runs one ingest transaction. When reserve is not nil, pending
+// deliveries are created claimed, as many as reserve grants send slots for,
+// and appended to direct.
+func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event,
+	reserve func(n int) actions.Reservation, direct *[]actions.Claimed) (IngestResult, error) {
 	var res IngestResult
 	now := p.cfg.Now().UTC()
 
@@ -238,6 +287,9 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 		}
 	}
 	if len(deliveries) > 0 {
+		if reserve != nil {
+			*direct = claimDirect(deliveries, m.endpoints, reserve)
+		}
 		if err := tx.DeliveryInsertMany(ctx, deliveries); err != nil {
 			return res, err
 		}
@@ -253,8 +305,9 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 // matched is what match found for the trigger events of one transaction.
 type matched struct {
 	deliveries []actions.NewDelivery
-	rules      int         // (rule, trigger event) pairs that fired
-	errs       []RuleError // rules whose condition failed at run time
+	endpoints  map[string]actions.Endpoint // of the deliveries, with their secrets when a Dispatcher is set
+	rules      int                         // (rule, trigger event) pairs that fired
+	errs       []RuleError                 // rules whose condition failed at run time
 }
 
 // match finds the rules each trigger event fires and renders their
@@ -323,7 +376,7 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 	if len(out) == 0 {
 		return matched{rules: matches, errs: ruleErrs}, nil
 	}
-	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs})
+	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs, Secrets: p.cfg.Dispatcher != nil})
 	if err != nil {
 		return matched{}, err
 	}
@@ -343,7 +396,36 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 		}
 		kept = append(kept, d)
 	}
-	return matched{deliveries: kept, rules: matches, errs: ruleErrs}, nil
+	return matched{deliveries: kept, endpoints: endpoints, rules: matches, errs: ruleErrs}, nil
+}
+
+// claimDirect marks as many pending deliveries as reserve grants send slots
+// for as claimed, to be sent when the transaction commits, and returns them
+// as the worker takes them.
+func claimDirect(deliveries []actions.NewDelivery, endpoints map[string]actions.Endpoint, reserve func(n int) actions.Reservation) []actions.Claimed {
+	n := 0
+	for _, d := range deliveries {
+		if d.Delivery.Status == actions.StatusPending {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	r := reserve(n)
+	var claimed []actions.Claimed
+	for i := range deliveries {
+		d := &deliveries[i]
+		if len(claimed) == r.Slots {
+			break
+		}
+		if d.Delivery.Status != actions.StatusPending {
+			continue
+		}
+		d.ClaimedBy, d.LeaseUntil = r.Owner, r.LeaseUntil
+		claimed = append(claimed, actions.Claimed{Delivery: d.Delivery, Message: d.Message, Endpoint: endpoints[d.Delivery.EndpointID]})
+	}
+	return claimed
 }
 
 // TemplateErrorPrefix starts the last_error of a delivery whose payload or

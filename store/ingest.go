@@ -221,17 +221,21 @@ func (t *ingestTx) TriggerEventInsertMany(ctx context.Context, p engine.TriggerE
 	return nil
 }
 
-// EndpointGetMany implements engine.IngestTx. Secrets are left empty: ingest
-// does not sign, and opening them costs.
+// EndpointGetMany implements engine.IngestTx. Secrets are left empty unless
+// p.Secrets is set: opening them costs.
 func (t *ingestTx) EndpointGetMany(ctx context.Context, p engine.EndpointGetManyParams) (map[string]actions.Endpoint, error) {
 	eps := make(map[string]actions.Endpoint, len(p.IDs))
 	for _, ids := range chunks(p.IDs, t.s.batchRows(1)) {
 		var rows []endpointRow
-		if err := t.db(ctx).Omit("secret").Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids).Find(&rows).Error; err != nil {
+		q := t.db(ctx)
+		if !p.Secrets {
+			q = q.Omit("secret", "previous_secret")
+		}
+		if err := q.Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids).Find(&rows).Error; err != nil {
 			return nil, fmt.Errorf("get endpoints: %w", translate(err))
 		}
 		for _, r := range rows {
-			e, err := t.s.endpoint(r, false)
+			e, err := t.s.endpoint(r, p.Secrets)
 			if err != nil {
 				return nil, err
 			}
@@ -243,7 +247,9 @@ func (t *ingestTx) EndpointGetMany(ctx context.Context, p engine.EndpointGetMany
 
 // DeliveryInsertMany implements engine.IngestTx: the deliveries, then their
 // messages. A zero CreatedAt is now, an empty Status pending, and a pending
-// or failed delivery without NextAttemptAt is due now.
+// or failed delivery without NextAttemptAt is due now. A pending delivery
+// with ClaimedBy is stored claimed: sending, owned by ClaimedBy until
+// LeaseUntil.
 func (t *ingestTx) DeliveryInsertMany(ctx context.Context, deliveries []actions.NewDelivery) error {
 	return t.s.insertDeliveries(t.db(ctx), deliveries)
 }
@@ -270,6 +276,11 @@ func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) 
 			d.NextAttemptAt = &now
 		}
 		drows[i] = newDeliveryRow(d)
+		if nd.ClaimedBy != "" && d.Status == actions.StatusPending {
+			// Created claimed, as a claim leaves it: sending, its
+			// next_attempt_at kept.
+			drows[i].Status, drows[i].ClaimedBy, drows[i].LeaseUntil = string(actions.StatusSending), &nd.ClaimedBy, new(ms(nd.LeaseUntil))
+		}
 		headers, err := marshalMap(nd.Message.Headers)
 		if err != nil {
 			return fmt.Errorf("delivery %s: headers: %w", d.ID, err)
@@ -286,7 +297,12 @@ func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) 
 	if err := tx.CreateInBatches(mrows, s.batchRows(3)).Error; err != nil {
 		return fmt.Errorf("insert delivery messages: %w", translate(err))
 	}
-	return s.notifyDue(tx)
+	for _, r := range drows {
+		if r.Status == string(actions.StatusPending) || r.Status == string(actions.StatusFailed) {
+			return s.notifyDue(tx) // some are for the claimers
+		}
+	}
+	return nil
 }
 
 // RuleFireClaim implements engine.IngestTx with one upsert: insert the

@@ -124,18 +124,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.dialect = DialectSQLite
 		s.maxParams = maxParamsSQLite
 		path, query, memory := sqliteTarget(cfg.URL)
-		// The SQLite driver parses every statement it runs: keep the
-		// statements prepared, per connection, a bounded number of them.
-		wcfg := gcfg()
-		wcfg.PrepareStmt, wcfg.PrepareStmtMaxSize = true, 512
-		if s.db, err = openSQLite(path, query, true, 1, wcfg); err != nil {
+		if s.db, err = openSQLite(path, query, true, 1, gcfg()); err != nil {
 			return nil, err
 		}
 		s.read = s.db // an in-memory database lives in its one connection
 		if !memory {
-			rcfg := gcfg()
-			rcfg.PrepareStmt, rcfg.PrepareStmtMaxSize = true, 512
-			if s.read, err = openSQLite(path, query, false, 4, rcfg); err != nil {
+			if s.read, err = openSQLite(path, query, false, 4, gcfg()); err != nil {
 				_ = s.Close()
 				return nil, err
 			}

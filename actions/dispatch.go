@@ -10,64 +10,80 @@ import "time"
 type Reservation struct {
 	Owner      string
 	LeaseUntil time.Time
-	Slots      int // how many deliveries may be created claimed; 0 when none
+	// Taken says, for each endpoint passed to Reserve, whether its delivery
+	// is taken: created claimed, and sent on Dispatch.
+	Taken []bool
 
-	deadline time.Time // when their attempts must end, as for a claim
+	endpoints []string  // of the taken deliveries, admitted by their gates
+	deadline  time.Time // when their attempts must end, as for a claim
 }
 
-// Reserve sets aside up to n free send slots for deliveries about to be
-// created, and returns the reservation; its Slots may be fewer than n, or 0
-// when the worker is busy, not started or stopping. It never blocks. Each
-// reservation must be followed by one call of Dispatch or Cancel.
-func (w *Worker) Reserve(n int) Reservation {
+// Slots is how many deliveries r takes.
+func (r Reservation) Slots() int { return len(r.endpoints) }
+
+// Reserve is asked for deliveries about to be created, one per entry of
+// endpoints (their endpoints, with secrets), and takes those it can send at
+// once: while a send slot is free, for an endpoint whose limits and breaker
+// let it go now and that has no delivery held back. Their slots and the
+// endpoints' limits are counted from now, as for a claimed delivery being
+// sent. It never blocks. A reservation that takes any must be followed by
+// one call of Dispatch or Cancel.
+func (w *Worker) Reserve(endpoints []Endpoint) Reservation {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.open || n <= 0 {
-		return Reservation{}
+	r := Reservation{Taken: make([]bool, len(endpoints))}
+	if !w.open {
+		return r
 	}
-	got := 0
-take:
-	for got < n {
-		select {
-		case w.slots <- struct{}{}:
-			got++
-		default:
-			break take
-		}
-	}
-	if got == 0 {
-		return Reservation{}
-	}
-	w.sends.Add(got) // Stop waits for reserved slots as for sends
-	return Reservation{Owner: w.cfg.Owner, LeaseUntil: w.cfg.Now().Add(w.cfg.Lease), Slots: got,
-		deadline: time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))}
-}
-
-// Dispatch sends deliveries created claimed under r, once their transaction
-// committed; at most r.Slots of them are taken, and the slots they do not use
-// are given back. A delivery whose endpoint cannot take it now (its limits, an
-// open breaker) waits in the worker like a claimed one.
-func (w *Worker) Dispatch(r Reservation, claimed []Claimed) {
-	claimed = claimed[:min(len(claimed), r.Slots)]
-	unused := r.Slots - len(claimed)
-	for _, c := range claimed {
-		if w.admit(c, r.deadline) {
-			go w.deliver(c, r.deadline)
+	for i, ep := range endpoints {
+		if len(w.held[ep.ID]) > 0 {
 			continue
 		}
-		unused++ // held: it takes a slot again when its endpoint may take it
+		select {
+		case w.slots <- struct{}{}:
+		default:
+			return w.reserved(r)
+		}
+		if !w.gates.admit(ep) {
+			<-w.slots
+			continue
+		}
+		r.Taken[i] = true
+		r.endpoints = append(r.endpoints, ep.ID)
 	}
-	w.giveBack(unused)
+	return w.reserved(r)
+}
+
+func (w *Worker) reserved(r Reservation) Reservation {
+	if len(r.endpoints) == 0 {
+		return r
+	}
+	w.sends.Add(len(r.endpoints)) // Stop waits for reserved slots as for sends
+	r.Owner, r.LeaseUntil = w.cfg.Owner, w.cfg.Now().Add(w.cfg.Lease)
+	r.deadline = time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
+	return r
+}
+
+// Dispatch sends the deliveries r took, created claimed, once their
+// transaction committed; claimed holds them in the order of r.Taken.
+func (w *Worker) Dispatch(r Reservation, claimed []Claimed) {
+	for _, c := range claimed[:min(len(claimed), r.Slots())] {
+		go w.deliver(c, r.deadline)
+	}
+	w.giveBack(r.endpoints[min(len(claimed), r.Slots()):])
 }
 
 // Cancel gives back the slots of r, whose transaction did not commit.
-func (w *Worker) Cancel(r Reservation) { w.giveBack(r.Slots) }
+func (w *Worker) Cancel(r Reservation) { w.giveBack(r.endpoints) }
 
-func (w *Worker) giveBack(n int) {
-	if n <= 0 {
+// giveBack frees the slots, and the endpoints' in-flight counts, of reserved
+// deliveries that will not be sent.
+func (w *Worker) giveBack(endpoints []string) {
+	if len(endpoints) == 0 {
 		return
 	}
-	for range n {
+	for _, ep := range endpoints {
+		w.gates.done(ep, false, false)
 		<-w.slots
 		w.sends.Done()
 	}

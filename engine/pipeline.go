@@ -45,9 +45,10 @@ type PipelineConfig struct {
 // Dispatcher sends deliveries as soon as the ingest that creates them
 // commits; the delivery worker implements it (actions.Worker).
 type Dispatcher interface {
-	// Reserve sets aside up to n send slots and says how many deliveries
-	// may be created claimed, and with which owner and lease. It never blocks.
-	Reserve(n int) actions.Reservation
+	// Reserve is given the endpoints of deliveries about to be created, one
+	// per delivery, and says which of them it takes: those are created
+	// claimed, with its owner and lease. It never blocks.
+	Reserve(endpoints []actions.Endpoint) actions.Reservation
 	// Dispatch sends the deliveries created claimed under r, after their
 	// transaction committed.
 	Dispatch(r actions.Reservation, claimed []actions.Claimed)
@@ -119,11 +120,11 @@ func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []trig
 	var res IngestResult
 	var reserved []actions.Reservation // one per run of the transaction that reserved
 	var direct []actions.Claimed       // created claimed by the last run
-	var reserve func(n int) actions.Reservation
+	var reserve func(endpoints []actions.Endpoint) actions.Reservation
 	if p.cfg.Dispatcher != nil {
-		reserve = func(n int) actions.Reservation {
-			r := p.cfg.Dispatcher.Reserve(n)
-			if r.Slots > 0 {
+		reserve = func(endpoints []actions.Endpoint) actions.Reservation {
+			r := p.cfg.Dispatcher.Reserve(endpoints)
+			if r.Slots() > 0 {
 				reserved = append(reserved, r)
 			}
 			return r
@@ -180,7 +181,7 @@ func (p *Pipeline) inTx(ctx context.Context, fn func(tx IngestTx) error) error {
 // deliveries are created claimed, as many as reserve grants send slots for,
 // and appended to direct.
 func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event,
-	reserve func(n int) actions.Reservation, direct *[]actions.Claimed) (IngestResult, error) {
+	reserve func(endpoints []actions.Endpoint) actions.Reservation, direct *[]actions.Claimed) (IngestResult, error) {
 	var res IngestResult
 	now := p.cfg.Now().UTC()
 
@@ -399,31 +400,30 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 	return matched{deliveries: kept, endpoints: endpoints, rules: matches, errs: ruleErrs}, nil
 }
 
-// claimDirect marks as many pending deliveries as reserve grants send slots
-// for as claimed, to be sent when the transaction commits, and returns them
-// as the worker takes them.
-func claimDirect(deliveries []actions.NewDelivery, endpoints map[string]actions.Endpoint, reserve func(n int) actions.Reservation) []actions.Claimed {
-	n := 0
-	for _, d := range deliveries {
+// claimDirect offers the pending deliveries to reserve, marks those it takes
+// as claimed, to be sent when the transaction commits, and returns them as
+// the worker takes them, in order.
+func claimDirect(deliveries []actions.NewDelivery, endpoints map[string]actions.Endpoint, reserve func([]actions.Endpoint) actions.Reservation) []actions.Claimed {
+	var idx []int
+	var eps []actions.Endpoint
+	for i, d := range deliveries {
 		if d.Delivery.Status == actions.StatusPending {
-			n++
+			idx = append(idx, i)
+			eps = append(eps, endpoints[d.Delivery.EndpointID])
 		}
 	}
-	if n == 0 {
+	if len(idx) == 0 {
 		return nil
 	}
-	r := reserve(n)
+	r := reserve(eps)
 	var claimed []actions.Claimed
-	for i := range deliveries {
-		d := &deliveries[i]
-		if len(claimed) == r.Slots {
-			break
-		}
-		if d.Delivery.Status != actions.StatusPending {
+	for k, i := range idx {
+		if !r.Taken[k] {
 			continue
 		}
+		d := &deliveries[i]
 		d.ClaimedBy, d.LeaseUntil = r.Owner, r.LeaseUntil
-		claimed = append(claimed, actions.Claimed{Delivery: d.Delivery, Message: d.Message, Endpoint: endpoints[d.Delivery.EndpointID]})
+		claimed = append(claimed, actions.Claimed{Delivery: d.Delivery, Message: d.Message, Endpoint: eps[k]})
 	}
 	return claimed
 }

@@ -173,6 +173,9 @@ func TestUIRuleEditor(t *testing.T) {
 	if got.body["email"] != "john.smith@example.com" || got.body["budget"] != float64(12000) || got.body["tag"] != "Paid" {
 		t.Fatalf("the receiver got %v", got.body)
 	}
+	if u := b.unlabelled(); len(u) > 0 {
+		t.Errorf("controls of the rule editor without a label: %v", u)
+	}
 	b.eval(`window.scrollTo(0, 0)`, nil)
 	b.screenshot("rule-editor")
 

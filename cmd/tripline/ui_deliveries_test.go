@@ -1,0 +1,210 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestUIEndpointsAndDeliveries drives the endpoint and delivery pages: an
+// endpoint created in the UI shows its secret once; a rule's delivery shows
+// up in Recent deliveries, its chart and its detail; redeliver sends it
+// again; disabling the endpoint in the UI pauses the next delivery, and
+// enabling it sends that one. Every page fits a phone's width.
+func TestUIEndpointsAndDeliveries(t *testing.T) {
+	t.Parallel()
+	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	rc := newReceiver(t)
+	b := newBrowser(t, tl, 1280, 900)
+	b.signIn(testKey)
+
+	// Create an endpoint: a bad URL is an inline error on the URL field.
+	b.open("#/endpoints")
+	newForm := `form[aria-labelledby="new-ep-h"]`
+	b.run("open the form",
+		chromedp.Click(`.page-head .actions button`, chromedp.ByQuery),
+		chromedp.WaitVisible(newForm+` input[name="url"]`, chromedp.ByQuery),
+		chromedp.SendKeys(newForm+` input[name="url"]`, "ftp://example.com/x", chromedp.ByQuery),
+		chromedp.Click(newForm+` button[type="submit"]`, chromedp.ByQuery))
+	b.waitText(newForm+` .field .error`, "must be an absolute http:// or https:// URL")
+	var invalid string
+	b.eval(`document.querySelector('`+newForm+` input[name="url"]').getAttribute('aria-invalid')`, &invalid)
+	if invalid != "true" {
+		t.Fatalf("the URL input is not marked invalid: %q", invalid)
+	}
+	b.run("create",
+		chromedp.Evaluate(`document.querySelector('`+newForm+` input[name="url"]').value = ''`, nil),
+		chromedp.SendKeys(newForm+` input[name="url"]`, rc.URL+"/hook", chromedp.ByQuery),
+		chromedp.SendKeys(newForm+` input[name="name"]`, "Receiver", chromedp.ByQuery),
+		chromedp.Click(newForm+` button[type="submit"]`, chromedp.ByQuery))
+	b.waitText(`.secret-once`, "you will not see it again")
+	secret := b.text(`.secret-once code.secret`)
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("the secret shown is %q", secret)
+	}
+	rc.setSecret(secret)
+	eps := tl.must(200, "GET", "/v1/endpoints", nil)["data"].([]any)
+	if len(eps) != 1 {
+		t.Fatalf("endpoints: %v", eps)
+	}
+	epID := eps[0].(map[string]any)["id"].(string)
+
+	// Its page does not show the secret again.
+	b.run("open the endpoint", chromedp.Click(`.secret-once a.button`, chromedp.ByQuery), b.settled())
+	if h1 := b.text("main h1"); h1 != "Receiver" {
+		t.Fatalf("endpoint page h1 %q", h1)
+	}
+	var shown bool
+	b.eval(fmt.Sprintf(`document.body.innerText.includes(%q) || document.querySelector('[data-secret]') !== null`, secret), &shown)
+	if shown {
+		t.Fatal("the endpoint page shows the secret again")
+	}
+
+	// A rule on tag_applied, and an event that fires it.
+	rule := tl.must(201, "POST", "/v1/rules", map[string]any{
+		"name": "VIP → Receiver", "trigger": map[string]any{"type": "tag_applied", "tag": "VIP"},
+		"actions": []any{map[string]any{"type": "webhook", "endpoint_id": epID}},
+	})
+	tl.must(202, "POST", "/v1/events", map[string]any{"id": "e1", "type": "tag_applied", "contact_id": "c_1", "tag": "VIP"})
+	first := rc.next(t)
+	if first.err != nil {
+		t.Fatalf("signature: %v", first.err)
+	}
+	did := first.headers.Get("webhook-id")
+	waitStatus(t, tl, did, "succeeded")
+
+	// Recent deliveries: the row, the chart's text, the status filter.
+	b.open("#/deliveries")
+	row := fmt.Sprintf(`tr[data-delivery=%q]`, did)
+	b.waitText(row, "succeeded")
+	if got := b.text(row); !strings.Contains(got, "tag_applied") || !strings.Contains(got, "200") || !strings.Contains(got, "c_1") {
+		t.Fatalf("delivery row %q", got)
+	}
+	var chartLabel string
+	b.run("chart", chromedp.WaitVisible(`svg.chart[role="img"]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`svg.chart`, "aria-label", &chartLabel, nil, chromedp.ByQuery))
+	if !strings.Contains(chartLabel, "1 delivery in the last 24 hours: 1 succeeded.") {
+		t.Fatalf("chart label %q", chartLabel)
+	}
+	var rowsInTable int
+	b.eval(`document.querySelectorAll('.chart-table tbody tr').length`, &rowsInTable)
+	if rowsInTable != 1 {
+		t.Fatalf("the chart's table has %d rows, want the one busy hour", rowsInTable)
+	}
+	filter := func(name, value string) {
+		t.Helper()
+		b.run("filter "+name+"="+value,
+			chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector('select[name=%q]'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, name, value), nil),
+			chromedp.Poll(fmt.Sprintf(`location.hash.includes(%q)`, name+"="+value), nil, chromedp.WithPollingInterval(50*time.Millisecond)),
+			b.settled())
+	}
+	filter("status", "failed")
+	b.waitText(`table.deliveries tbody`, "No delivery matches these filters.")
+	filter("status", "succeeded")
+	b.waitText(row, "succeeded")
+	filter("rule_id", rule["id"].(string))
+	b.waitText(row, "succeeded")
+	var hash string
+	b.eval(`location.hash`, &hash)
+	if !strings.Contains(hash, "status=succeeded") || !strings.Contains(hash, "rule_id="+rule["id"].(string)) {
+		t.Fatalf("the filters are not kept in the address: %q", hash)
+	}
+	b.screenshot("deliveries")
+
+	// The detail: payload and attempt; redeliver sends it again.
+	b.run("open the delivery", chromedp.Click(row+` td a[href^="#/deliveries/msg_"]`, chromedp.ByQuery), b.settled())
+	if h1 := b.text("main h1"); h1 != "tag_applied delivery" {
+		t.Fatalf("delivery page h1 %q", h1)
+	}
+	if p := b.text("pre.payload"); !strings.Contains(p, `"contact_id": "c_1"`) || !strings.Contains(p, `"tag": "VIP"`) {
+		t.Fatalf("payload %q", p)
+	}
+	b.waitText("ol.attempts", "HTTP 200")
+	if id := b.text("#webhook-id"); id != did {
+		t.Fatalf("webhook-id %q, want %q", id, did)
+	}
+	b.screenshot("delivery")
+	b.run("redeliver", chromedp.Click(`button[aria-label^="Redeliver"]`, chromedp.ByQuery))
+	again := rc.next(t)
+	if again.err != nil || again.headers.Get("webhook-id") != did {
+		t.Fatalf("redelivery: %v, webhook-id %q", again.err, again.headers.Get("webhook-id"))
+	}
+	b.waitText("#attempts-h", "Attempts (2)")
+	b.waitText("#delivery-status", "succeeded")
+
+	// Disable the endpoint with its switch: the next delivery is paused.
+	b.open("#/endpoints")
+	sw := fmt.Sprintf(`tr[data-endpoint=%q] input[role="switch"]`, epID)
+	b.run("disable", chromedp.Click(sw, chromedp.ByQuery))
+	b.waitText(fmt.Sprintf(`tr[data-endpoint=%q]`, epID), "Disabled")
+	if got := tl.must(200, "GET", "/v1/endpoints/"+epID, nil); got["enabled"] != false {
+		t.Fatalf("after the switch: %v", got)
+	}
+	tl.must(202, "POST", "/v1/events", map[string]any{"id": "e2", "type": "tag_applied", "contact_id": "c_2", "tag": "VIP"})
+	paused := waitList(t, tl, "/v1/deliveries?status=paused")
+	b.open("#/deliveries?status=paused")
+	b.waitText(fmt.Sprintf(`tr[data-delivery=%q]`, paused), "paused")
+
+	// The endpoint page says it is disabled; enabling asks about the paused
+	// delivery and sends it.
+	b.open("#/endpoints/" + epID)
+	b.waitText("#endpoint-state", "Disabled")
+	b.waitText(".disabled-reason", "Disabled by hand")
+	b.screenshot("endpoint")
+	b.run("enable", chromedp.Click(`#toggle-endpoint`, chromedp.ByQuery), chromedp.WaitVisible(`dialog[open] button`, chromedp.ByQuery))
+	b.waitText("dialog[open]", "1 delivery waits (paused)")
+	b.run("send the paused one", chromedp.Click(`dialog[open] button`, chromedp.ByQuery))
+	if got := rc.next(t); got.err != nil || got.headers.Get("webhook-id") != paused {
+		t.Fatalf("the paused delivery: %v, webhook-id %q, want %q", got.err, got.headers.Get("webhook-id"), paused)
+	}
+	b.waitText("#endpoint-state", "Healthy")
+	waitStatus(t, tl, paused, "succeeded")
+	b.open("#/endpoints")
+	b.waitText(fmt.Sprintf(`tr[data-endpoint=%q]`, epID), "2 succeeded")
+	b.screenshot("endpoints")
+
+	// At phone width no page scrolls sideways.
+	b.run("phone", chromedp.EmulateViewport(390, 844))
+	for _, page := range []string{"#/endpoints", "#/endpoints/" + epID, "#/deliveries", "#/deliveries/" + did} {
+		b.open(page)
+		var overflow int
+		b.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
+		if overflow > 0 {
+			var wide string
+			b.eval(`[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')`, &wide)
+			t.Errorf("%s at 390px is %dpx wider than the screen: %s", page, overflow, wide)
+		}
+	}
+}
+
+// waitStatus waits until a delivery has the status.
+func waitStatus(t *testing.T, tl *instance, id, status string) {
+	t.Helper()
+	var got map[string]any
+	for range 200 {
+		got = tl.must(200, "GET", "/v1/deliveries/"+id, nil)
+		if got["status"] == status {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("delivery %s is %v, want %s", id, got["status"], status)
+}
+
+// waitList waits until a delivery list has exactly one item and returns its id.
+func waitList(t *testing.T, tl *instance, path string) string {
+	t.Helper()
+	var items []any
+	for range 200 {
+		items = tl.must(200, "GET", path, nil)["data"].([]any)
+		if len(items) == 1 {
+			return items[0].(map[string]any)["id"].(string)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v, want one delivery", path, items)
+	return ""
+}

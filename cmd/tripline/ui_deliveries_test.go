@@ -112,7 +112,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	if !strings.Contains(hash, "status=succeeded") || !strings.Contains(hash, "rule_id="+rule["id"].(string)) {
 		t.Fatalf("the filters are not kept in the address: %q", hash)
 	}
-	b.screenshot("deliveries")
+	quietShot(b, "deliveries")
 
 	// The detail: payload and attempt; redeliver sends it again.
 	b.run("open the delivery", chromedp.Click(row+` td a[href^="#/deliveries/msg_"]`, chromedp.ByQuery), b.settled())
@@ -126,7 +126,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	if id := b.text("#webhook-id"); id != did {
 		t.Fatalf("webhook-id %q, want %q", id, did)
 	}
-	b.screenshot("delivery")
+	quietShot(b, "delivery")
 	b.run("redeliver", chromedp.Click(`button[aria-label^="Redeliver"]`, chromedp.ByQuery))
 	again := rc.next(t)
 	if again.err != nil || again.headers.Get("webhook-id") != did {
@@ -134,6 +134,23 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	}
 	b.waitText("#attempts-h", "Attempts (2)")
 	b.waitText("#delivery-status", "succeeded")
+
+	// Send a test from the endpoint page and see the receiver's answer; rotate
+	// the secret: the new one is shown once, and signs what follows.
+	b.open("#/endpoints/" + epID)
+	b.run("send test", chromedp.Click(`form[aria-labelledby="test-h"] button[type="submit"]`, chromedp.ByQuery))
+	if got := rc.next(t); got.err != nil || got.body["event"] != "tag_applied" {
+		t.Fatalf("test delivery: %v, %v", got.err, got.body)
+	}
+	b.waitText(".test-result", "HTTP 200")
+	b.eval(`window.confirm = () => true`, nil)
+	b.run("rotate", chromedp.Click(`form[aria-labelledby="rotate-h"] button[type="submit"]`, chromedp.ByQuery))
+	b.waitText(".secret-once", "keeps signing beside it until")
+	rotated := b.text(`.secret-once code.secret`)
+	if !strings.HasPrefix(rotated, "whsec_") || rotated == secret {
+		t.Fatalf("rotated secret %q (was %q)", rotated, secret)
+	}
+	rc.setSecret(rotated)
 
 	// Disable the endpoint with its switch: the next delivery is paused.
 	b.open("#/endpoints")
@@ -153,7 +170,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	b.open("#/endpoints/" + epID)
 	b.waitText("#endpoint-state", "Disabled")
 	b.waitText(".disabled-reason", "Disabled by hand")
-	b.screenshot("endpoint")
+	quietShot(b, "endpoint")
 	b.run("enable", chromedp.Click(`#toggle-endpoint`, chromedp.ByQuery), chromedp.WaitVisible(`dialog[open] button`, chromedp.ByQuery))
 	b.waitText("dialog[open]", "1 delivery waits (paused)")
 	b.run("send the paused one", chromedp.Click(`dialog[open] button`, chromedp.ByQuery))
@@ -164,7 +181,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	waitStatus(t, tl, paused, "succeeded")
 	b.open("#/endpoints")
 	b.waitText(fmt.Sprintf(`tr[data-endpoint=%q]`, epID), "2 succeeded")
-	b.screenshot("endpoints")
+	quietShot(b, "endpoints")
 
 	// At phone width no page scrolls sideways.
 	b.run("phone", chromedp.EmulateViewport(390, 844))
@@ -207,4 +224,13 @@ func waitList(t *testing.T, tl *instance, path string) string {
 	}
 	t.Fatalf("%s: %v, want one delivery", path, items)
 	return ""
+}
+
+// quietShot takes a screenshot without the toast of the last action over
+// the page.
+func quietShot(b *browser, name string) {
+	b.t.Helper()
+	b.eval(`document.getElementById('toast').hidden = true`, nil)
+	b.screenshot(name)
+	b.eval(`document.getElementById('toast').hidden = false`, nil)
 }

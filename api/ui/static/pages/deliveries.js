@@ -1,7 +1,7 @@
 // Recent deliveries: the delivery log with filters kept in the address
 // (#/deliveries?endpoint_id=&rule_id=&status=&contact_id=&cursor=), a chart
 // of deliveries per hour by outcome, and an optional auto-refresh.
-import { h, clear, timeEl, fmtTime } from '../js/dom.js';
+import { h, clear, append, timeEl, fmtTime } from '../js/dom.js';
 import { api, qs } from '../js/api.js';
 import { field, input, select } from '../js/form.js';
 import { statusOrder } from './endpoints.js';
@@ -60,9 +60,9 @@ export async function render(view, ctx) {
       tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'empty' },
         Object.values(q).some(Boolean) ? 'No delivery matches these filters.' : 'No deliveries yet. When a rule fires, its webhooks show up here.')));
     }
-    clear(pager).append(
+    append(clear(pager), [
       cursor ? h('a', { class: 'button secondary small', href: `#/deliveries${qs(q)}` }, 'Newest') : null,
-      page.next_cursor ? h('a', { class: 'button secondary small', href: `#/deliveries${qs({ ...q, cursor: page.next_cursor })}`, rel: 'next' }, 'Older →') : null);
+      page.next_cursor ? h('a', { class: 'button secondary small', href: `#/deliveries${qs({ ...q, cursor: page.next_cursor })}`, rel: 'next' }, 'Older →') : null]);
     status.textContent = `${page.data.length} deliver${page.data.length === 1 ? 'y' : 'ies'} shown${cursor ? ' (older page)' : ''}. Updated ${new Date().toLocaleTimeString()}.`;
   }
   function row(d) {
@@ -170,9 +170,10 @@ export function chart(stats) {
     g.prepend(s('rect', { x, width: bw, y: pad.t, height: H - pad.t - pad.b, class: 'hit' }));
     svg.append(g);
     const d = new Date(b.hour);
-    if (i % 6 === 0 || i === buckets.length - 1) {
-      svg.append(s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle' }, hourFmt.format(d)));
-    }
+    const last = i === buckets.length - 1;
+    if (i === 0) svg.append(s('text', { x, y: H - 8, 'text-anchor': 'start' }, hourFmt.format(d)));
+    else if (last) svg.append(s('text', { x: x + bw, y: H - 8, 'text-anchor': 'end' }, hourFmt.format(d)));
+    else if (i % 6 === 0 && buckets.length - i > 3) svg.append(s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle' }, hourFmt.format(d)));
   });
   const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
     (present.length ? present : ['succeeded', 'failed', 'dead']).map((st) => h('span', { class: `k-${st}` }, st)));

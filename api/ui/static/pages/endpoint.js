@@ -2,7 +2,7 @@
 // (enable or disable, send a test, rotate the secret, recover deliveries,
 // delete). The signing secret is never shown here, except once after a
 // rotation.
-import { h, clear, timeEl, fmtTime, pretty } from '../js/dom.js';
+import { h, clear, append, timeEl, fmtTime, pretty } from '../js/dom.js';
 import { api } from '../js/api.js';
 import { field, input, select, showProblem, clearErrors, errorBox } from '../js/form.js';
 import { loadCatalogue, humanize } from '../js/catalogue.js';
@@ -33,7 +33,7 @@ export async function render(view, ctx) {
 
   const healthCard = h('section', { class: 'card', 'aria-labelledby': 'health-h' },
     h('h2', { id: 'health-h' }, 'Health'),
-    h('p', {}, h('span', { class: `badge ${hl.cls}`, id: 'endpoint-state' }, hl.label), ' ', h('span', { class: 'health-text' }, hl.text)),
+    h('p', {}, h('span', { class: `badge ${hl.cls}`, id: 'endpoint-state' }, hl.label), ' ', ep.enabled ? h('span', { class: 'health-text' }, hl.text) : null),
     h('dl', { class: 'meta' },
       h('dt', {}, 'Enabled'), h('dd', {}, ep.enabled ? 'Yes' : 'No'),
       ep.enabled ? null : [h('dt', {}, 'Disabled reason'), h('dd', { class: 'disabled-reason' }, ep.disabled_reason || 'Disabled by hand')],
@@ -63,12 +63,12 @@ export async function render(view, ctx) {
     try {
       const r = await api.post(`/v1/endpoints/${ep.id}/test`, { event: testEvent.value });
       const ok = r.status_code !== null && r.status_code >= 200 && r.status_code < 300;
-      clear(testOut).append(
+      append(clear(testOut), [
         h('p', {}, h('span', { class: `badge ${ok ? 'ok' : 'bad'}` }, r.status_code === null ? 'No answer' : `HTTP ${r.status_code}`),
           ` in ${r.duration_ms} ms`, ok ? ' — the receiver accepted it.' : ' — the receiver did not accept it.'),
         r.error ? h('p', { class: 'error' }, r.error) : null,
         h('details', {}, h('summary', {}, 'Response headers'), h('pre', {}, pretty(r.response_headers))),
-        h('h3', {}, 'Response body'), h('pre', { class: 'response-body' }, r.response_body || '(empty)'));
+        h('h3', {}, 'Response body'), h('pre', { class: 'response-body' }, r.response_body || '(empty)')]);
     } catch (err) {
       clear(testOut);
       showProblem(testForm, err);
@@ -145,7 +145,7 @@ export async function render(view, ctx) {
     name: input({ name: 'name', value: ep.name, autocomplete: 'off' }),
     url: input({ type: 'url', name: 'url', value: ep.url, autocomplete: 'off', inputmode: 'url' }),
     description: h('textarea', { name: 'description', rows: 2 }, ep.description),
-    headers: h('textarea', { name: 'headers', rows: 3, class: 'code', placeholder: 'X-Team: sales' }, Object.entries(ep.headers || {}).map(([k, v]) => `${k}: ${v}`).join('\n')),
+    headers: h('textarea', { name: 'headers', rows: 3, class: 'code headers-input', placeholder: 'X-Team: sales' }, Object.entries(ep.headers || {}).map(([k, v]) => `${k}: ${v}`).join('\n')),
     timeout: input({ type: 'number', name: 'timeout_seconds', min: 1, value: ep.timeout_seconds }),
     retry: input({ name: 'retry_schedule', value: ep.retry_schedule ? ep.retry_schedule.join(', ') : '', placeholder: 'the default schedule', autocomplete: 'off' }),
     rate: input({ type: 'number', name: 'rate_limit_per_second', min: 0, value: ep.rate_limit_per_second }),
@@ -222,7 +222,7 @@ export async function render(view, ctx) {
     }
   });
 
-  view.append(
+  append(view, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/endpoints' }, '← Endpoints')),
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, ep.name), h('p', { class: 'muted url' }, ep.url), ep.description ? h('p', {}, ep.description) : null),
@@ -233,7 +233,7 @@ export async function render(view, ctx) {
       h('div', {}, healthCard, testForm, rotateForm),
       h('div', {}, settings, recoverForm,
         h('section', { class: 'card', 'aria-labelledby': 'danger-h' }, h('h2', { id: 'danger-h' }, 'Delete'),
-          h('p', { class: 'hint' }, 'An endpoint that rules still send to cannot be deleted.'), deleteBtn, deleteOut))));
+          h('p', { class: 'hint' }, 'An endpoint that rules still send to cannot be deleted.'), deleteBtn, deleteOut)))]);
 }
 
 // localInput formats a date for a datetime-local input, in local time.

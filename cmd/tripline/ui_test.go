@@ -29,6 +29,7 @@ func TestUISignIn(t *testing.T) {
 		chromedp.Evaluate(`document.querySelector('input[name="api_key"]').value = ''`, nil),
 		chromedp.SendKeys(`input[name="api_key"]`, testKey, chromedp.ByQuery),
 		chromedp.Click(`form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`input[name="api_key"]`, chromedp.ByQuery), // else settled may see the sign-in page
 		b.settled())
 	if h1 := b.text("main h1"); h1 != "Rules" {
 		t.Fatalf("after sign-in the page is %q, want Rules", h1)

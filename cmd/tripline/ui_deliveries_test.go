@@ -183,6 +183,29 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	b.waitText(fmt.Sprintf(`tr[data-endpoint=%q]`, epID), "2 succeeded")
 	quietShot(b, "endpoints")
 
+	// Pages: 25 to a page, "Older" goes on, "Newest" comes back.
+	batch := make([]any, 25)
+	for i := range batch {
+		batch[i] = map[string]any{"id": fmt.Sprintf("p%d", i), "type": "tag_applied", "contact_id": fmt.Sprintf("c_p%d", i), "tag": "VIP"}
+	}
+	tl.must(202, "POST", "/v1/events", map[string]any{"events": batch}) // 27 deliveries in all
+	b.open("#/deliveries")
+	var n int
+	b.eval(`document.querySelectorAll('table.deliveries tbody tr[data-delivery]').length`, &n)
+	if n != 25 {
+		t.Fatalf("the first page has %d rows, want 25", n)
+	}
+	b.run("older", chromedp.Click(`.pager a[rel="next"]`, chromedp.ByQuery),
+		chromedp.Poll(`location.hash.includes('cursor=')`, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+	b.waitText(`table.deliveries tbody`, "c_1") // the oldest two: e1 and e2
+	b.waitText(`table.deliveries tbody`, "c_2")
+	b.eval(`document.querySelectorAll('table.deliveries tbody tr[data-delivery]').length`, &n)
+	if n != 2 {
+		t.Fatalf("the older page has %d rows, want 2", n)
+	}
+	b.run("newest", chromedp.Click(`.pager a.button`, chromedp.ByQuery),
+		chromedp.Poll(`!location.hash.includes('cursor=')`, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+
 	// At phone width no page scrolls sideways.
 	b.run("phone", chromedp.EmulateViewport(390, 844))
 	for _, page := range []string{"#/endpoints", "#/endpoints/" + epID, "#/deliveries", "#/deliveries/" + did} {
@@ -194,6 +217,31 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 			b.eval(`[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')`, &wide)
 			t.Errorf("%s at 390px is %dpx wider than the screen: %s", page, overflow, wide)
 		}
+	}
+}
+
+// TestUIEndpointRefusedBySSRFGuard: an endpoint URL the SSRF guard refuses
+// is an inline error on the URL field of the create form.
+func TestUIEndpointRefusedBySSRFGuard(t *testing.T) {
+	t.Parallel()
+	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey, "--allow-private-destinations=false")
+	rc := newReceiver(t)
+	b := newBrowser(t, tl, 1280, 900)
+	b.signIn(testKey)
+	b.open("#/endpoints?new")
+	newForm := `form[aria-labelledby="new-ep-h"]`
+	b.run("create", chromedp.WaitVisible(newForm+` input[name="url"]`, chromedp.ByQuery),
+		chromedp.SendKeys(newForm+` input[name="url"]`, rc.URL+"/hook", chromedp.ByQuery),
+		chromedp.Click(newForm+` button[type="submit"]`, chromedp.ByQuery))
+	b.waitText(newForm+` .field .error`, "is a loopback address")
+	b.waitText(newForm+` .problem-summary`, "points to an address deliveries may not reach")
+	var focused string
+	b.eval(`document.activeElement.className`, &focused)
+	if focused != "problem-summary" {
+		t.Fatalf("focus is on %q, want the problem summary", focused)
+	}
+	if eps := tl.must(200, "GET", "/v1/endpoints", nil)["data"].([]any); len(eps) != 0 {
+		t.Fatalf("endpoints: %v", eps)
 	}
 }
 

@@ -44,7 +44,7 @@ export async function render(view, ctx) {
   async function loadChart() {
     const stats = await api.get(`/v1/deliveries/stats${qs({ endpoint_id: q.endpoint_id, rule_id: q.rule_id })}`);
     if (ctx.stale()) return;
-    clear(chartBox).append(chart(stats));
+    clear(chartBox).append(chart(stats, chartBox.clientWidth));
   }
 
   // Table
@@ -69,14 +69,14 @@ export async function render(view, ctx) {
     const code = d.last_status_code;
     return h('tr', { dataset: { delivery: d.id, status: d.status } },
       h('td', { 'data-label': 'Status' }, h('span', { class: `badge ${d.status}` }, d.status)),
-      h('td', { 'data-label': 'Event' }, h('a', { href: `#/deliveries/${d.id}`, 'aria-label': `${d.event} delivery ${d.id}` }, d.event),
-        h('div', { class: 'muted small' }, epName.get(d.endpoint_id) || d.endpoint_id, d.rule_id ? ` · ${ruleName.get(d.rule_id) || d.rule_id}` : '')),
+      h('td', { 'data-label': 'Event' }, h('div', {}, h('a', { href: `#/deliveries/${d.id}`, 'aria-label': `${d.event} delivery ${d.id}` }, d.event),
+        h('div', { class: 'muted small' }, epName.get(d.endpoint_id) || d.endpoint_id, d.rule_id ? ` · ${ruleName.get(d.rule_id) || d.rule_id}` : ''))),
       h('td', { 'data-label': 'HTTP', class: 'num' }, code ? h('span', { class: `code ${code >= 200 && code < 300 ? 'ok' : 'bad'}` }, String(code)) : h('span', { class: 'muted' }, '—')),
       h('td', { 'data-label': 'Attempts', class: 'num' }, String(d.attempt_count)),
       h('td', { 'data-label': 'Took', class: 'num' }, took(d)),
       h('td', { 'data-label': 'Contact' }, d.contact_id ? h('a', { href: `#/deliveries${qs({ ...q, contact_id: d.contact_id })}`, title: `Deliveries of ${d.contact_id}` }, d.contact_id) : h('span', { class: 'muted' }, '—')),
       h('td', { 'data-label': 'Created' }, timeEl(d.created_at)),
-      h('td', { 'data-label': 'Error', class: 'err-cell' }, d.last_error ? h('span', { class: 'error-text', title: d.last_error }, d.last_error) : ''));
+      h('td', { 'data-label': 'Error', class: 'err-cell' }, d.last_error ? h('span', { class: 'error-text', title: d.last_error }, d.last_error) : null));
   }
 
   // Auto-refresh, on the newest page only.
@@ -135,10 +135,11 @@ const dayHourFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: 
 
 // chart draws stats (GET /v1/deliveries/stats) as stacked bars per hour,
 // with a text alternative: the svg's aria-label sums it up and a visually
-// hidden table lists the busy hours.
-export function chart(stats) {
+// hidden table lists the busy hours. width is the room it has, in pixels:
+// drawn at that size, its text keeps its size on a phone.
+export function chart(stats, width) {
   const buckets = stats.buckets;
-  const W = 720;
+  const W = Math.max(280, Math.round(width) || 720);
   const H = 180;
   const pad = { l: 32, r: 8, t: 10, b: 24 };
   const max = Math.max(1, ...buckets.map((b) => b.total));
@@ -150,7 +151,7 @@ export function chart(stats) {
   const summary = stats.total
     ? `${stats.total} deliver${stats.total === 1 ? 'y' : 'ies'} in the last ${hours} hours: ${present.map((st) => `${stats.counts[st]} ${st}`).join(', ')}.`
     : `No deliveries in the last ${hours} hours.`;
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Deliveries per hour. ${summary}`, preserveAspectRatio: 'none' });
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Deliveries per hour. ${summary}` });
   // Grid and y labels
   for (const n of [0, top / 2, top]) {
     svg.append(s('line', { x1: pad.l, x2: W - pad.r, y1: y(n), y2: y(n), class: 'grid' }),

@@ -152,12 +152,12 @@ export async function render(view, ctx) {
     });
     return h('tr', { dataset: { endpoint: ep.id } },
       h('td', { 'data-label': 'Enabled' }, sw),
-      h('td', { 'data-label': 'Endpoint' },
+      h('td', { 'data-label': 'Endpoint' }, h('div', {},
         h('a', { href: `#/endpoints/${ep.id}` }, ep.name),
-        h('div', { class: 'muted small url' }, ep.url)),
-      h('td', { 'data-label': 'Health' },
+        h('div', { class: 'muted small url' }, ep.url))),
+      h('td', { 'data-label': 'Health' }, h('div', {},
         h('span', { class: `badge ${hl.cls}` }, hl.label),
-        h('div', { class: 'small muted health-text' }, hl.text)),
+        h('div', { class: 'small muted health-text' }, hl.text))),
       h('td', { 'data-label': 'Last success' }, timeEl(ep.last_success_at)),
       h('td', { 'data-label': 'Deliveries' }, statsLine(ep)));
   }

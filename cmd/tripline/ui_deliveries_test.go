@@ -22,7 +22,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	b.signIn(testKey)
 
 	// Create an endpoint: a bad URL is an inline error on the URL field.
-	b.open("#/endpoints")
+	openFresh(b, "#/endpoints")
 	newForm := `form[aria-labelledby="new-ep-h"]`
 	b.run("open the form",
 		chromedp.Click(`.page-head .actions button`, chromedp.ByQuery),
@@ -77,7 +77,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	waitStatus(t, tl, did, "succeeded")
 
 	// Recent deliveries: the row, the chart's text, the status filter.
-	b.open("#/deliveries")
+	openFresh(b, "#/deliveries")
 	row := fmt.Sprintf(`tr[data-delivery=%q]`, did)
 	b.waitText(row, "succeeded")
 	if got := b.text(row); !strings.Contains(got, "tag_applied") || !strings.Contains(got, "200") || !strings.Contains(got, "c_1") {
@@ -96,10 +96,8 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	}
 	filter := func(name, value string) {
 		t.Helper()
-		b.run("filter "+name+"="+value,
-			chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector('select[name=%q]'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, name, value), nil),
-			chromedp.Poll(fmt.Sprintf(`location.hash.includes(%q)`, name+"="+value), nil, chromedp.WithPollingInterval(50*time.Millisecond)),
-			b.settled())
+		rerender(b, "filter "+name+"="+value,
+			chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector('select[name=%q]'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, name, value), nil))
 	}
 	filter("status", "failed")
 	b.waitText(`table.deliveries tbody`, "No delivery matches these filters.")
@@ -137,7 +135,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 
 	// Send a test from the endpoint page and see the receiver's answer; rotate
 	// the secret: the new one is shown once, and signs what follows.
-	b.open("#/endpoints/" + epID)
+	openFresh(b, "#/endpoints/"+epID)
 	b.run("send test", chromedp.Click(`form[aria-labelledby="test-h"] button[type="submit"]`, chromedp.ByQuery))
 	if got := rc.next(t); got.err != nil || got.body["event"] != "tag_applied" {
 		t.Fatalf("test delivery: %v, %v", got.err, got.body)
@@ -152,8 +150,30 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	}
 	rc.setSecret(rotated)
 
+	// Settings: a bad retry delay is an inline error on its field; good ones
+	// are saved.
+	settings := `form[aria-labelledby="settings-h"]`
+	setField := func(name, value string) chromedp.Action {
+		return chromedp.Evaluate(fmt.Sprintf(`document.querySelector('%s [name=%q]').value = %q`, settings, name, value), nil)
+	}
+	b.run("bad retry schedule", setField("retry_schedule", "5, 0"), chromedp.Click(settings+` button[type="submit"]`, chromedp.ByQuery))
+	b.waitText(settings+` .field .error`, "must be from 1 to 86400 seconds")
+	rerender(b, "save settings", setField("retry_schedule", "5, 60"), setField("rate_limit_per_second", "3"),
+		setField("headers", "X-Team: sales"), chromedp.Click(settings+` button[type="submit"]`, chromedp.ByQuery))
+	b.waitText("#toast", "Settings saved.")
+	saved := tl.must(200, "GET", "/v1/endpoints/"+epID, nil)
+	if fmt.Sprint(saved["retry_schedule"]) != "[5 60]" || saved["rate_limit_per_second"] != 3.0 || fmt.Sprint(saved["headers"]) != "map[X-Team:sales]" {
+		t.Fatalf("saved settings: %v", saved)
+	}
+
+	// Recover finds nothing to send again; delete is refused while a rule uses it.
+	b.run("recover", chromedp.Click(`form[aria-labelledby="recover-h"] button[type="submit"]`, chromedp.ByQuery))
+	b.waitText(`form[aria-labelledby="recover-h"] [role="status"]`, "No delivery matched")
+	b.run("delete", chromedp.Click(`button[aria-label="Delete endpoint Receiver"]`, chromedp.ByQuery))
+	b.waitText(".problem-summary", "Rules still send to this endpoint")
+
 	// Disable the endpoint with its switch: the next delivery is paused.
-	b.open("#/endpoints")
+	openFresh(b, "#/endpoints")
 	sw := fmt.Sprintf(`tr[data-endpoint=%q] input[role="switch"]`, epID)
 	b.run("disable", chromedp.Click(sw, chromedp.ByQuery))
 	b.waitText(fmt.Sprintf(`tr[data-endpoint=%q]`, epID), "Disabled")
@@ -162,12 +182,12 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	}
 	tl.must(202, "POST", "/v1/events", map[string]any{"id": "e2", "type": "tag_applied", "contact_id": "c_2", "tag": "VIP"})
 	paused := waitList(t, tl, "/v1/deliveries?status=paused")
-	b.open("#/deliveries?status=paused")
+	openFresh(b, "#/deliveries?status=paused")
 	b.waitText(fmt.Sprintf(`tr[data-delivery=%q]`, paused), "paused")
 
 	// The endpoint page says it is disabled; enabling asks about the paused
 	// delivery and sends it.
-	b.open("#/endpoints/" + epID)
+	openFresh(b, "#/endpoints/"+epID)
 	b.waitText("#endpoint-state", "Disabled")
 	b.waitText(".disabled-reason", "Disabled by hand")
 	quietShot(b, "endpoint")
@@ -179,7 +199,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	}
 	b.waitText("#endpoint-state", "Healthy")
 	waitStatus(t, tl, paused, "succeeded")
-	b.open("#/endpoints")
+	openFresh(b, "#/endpoints")
 	b.waitText(fmt.Sprintf(`tr[data-endpoint=%q]`, epID), "2 succeeded")
 	quietShot(b, "endpoints")
 
@@ -189,7 +209,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 		batch[i] = map[string]any{"id": fmt.Sprintf("p%d", i), "type": "tag_applied", "contact_id": fmt.Sprintf("c_p%d", i), "tag": "VIP"}
 	}
 	tl.must(202, "POST", "/v1/events", map[string]any{"events": batch}) // 27 deliveries in all
-	b.open("#/deliveries")
+	openFresh(b, "#/deliveries")
 	var n int
 	b.eval(`document.querySelectorAll('table.deliveries tbody tr[data-delivery]').length`, &n)
 	if n != 25 {
@@ -209,7 +229,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	// At phone width no page scrolls sideways.
 	b.run("phone", chromedp.EmulateViewport(390, 844))
 	for _, page := range []string{"#/endpoints", "#/endpoints/" + epID, "#/deliveries", "#/deliveries/" + did} {
-		b.open(page)
+		openFresh(b, page)
 		var overflow int
 		b.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
 		if overflow > 0 {
@@ -243,6 +263,24 @@ func TestUIEndpointRefusedBySSRFGuard(t *testing.T) {
 	if eps := tl.must(200, "GET", "/v1/endpoints", nil)["data"].([]any); len(eps) != 0 {
 		t.Fatalf("endpoints: %v", eps)
 	}
+}
+
+// rerender runs actions that render the page again and waits until the new
+// page has rendered (the old one's h1 is marked first).
+func rerender(b *browser, what string, actions ...chromedp.Action) {
+	b.t.Helper()
+	b.run("settle before "+what, b.settled())
+	b.eval(`(document.querySelector('main h1') || {dataset: {}}).dataset.old = '1'`, nil)
+	b.run(what, append(actions,
+		chromedp.Poll(`document.querySelector('main h1:not([data-old])') !== null`, nil, chromedp.WithPollingInterval(50*time.Millisecond)),
+		b.settled())...)
+}
+
+// openFresh opens a hash route other than the current one and waits until
+// its page has rendered (b.open may see the page it leaves as settled).
+func openFresh(b *browser, hash string) {
+	b.t.Helper()
+	rerender(b, "open "+hash, chromedp.Navigate(b.base+"/"+hash))
 }
 
 // waitStatus waits until a delivery has the status.

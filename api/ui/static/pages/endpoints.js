@@ -64,10 +64,22 @@ export async function setEnabled(ep, on) {
 
 // askPaused asks what to do with an endpoint's paused deliveries when it is
 // enabled: send them, discard them, or cancel.
+// The dialog is shown non-modal with the rest of the page made inert: the
+// same for keyboard and screen-reader users as showModal(), without the top
+// layer (whose DevTools events the browser tests' driver does not know).
 function askPaused(ep, n) {
   return new Promise((resolve) => {
-    const dialog = h('dialog', { class: 'card', 'aria-labelledby': 'paused-h' });
-    const done = (v) => { dialog.close(); dialog.remove(); resolve(v); };
+    const dialog = h('dialog', { class: 'card modal', 'aria-labelledby': 'paused-h', 'aria-modal': 'true' });
+    const back = document.activeElement;
+    const outside = [document.getElementById('top'), document.getElementById('main')];
+    const done = (v) => {
+      dialog.close();
+      dialog.remove();
+      outside.forEach((el) => { el.inert = false; });
+      document.body.classList.remove('has-modal');
+      if (back && back.isConnected) back.focus();
+      resolve(v);
+    };
     dialog.append(
       h('h2', { id: 'paused-h' }, `Enable ${ep.name}`),
       h('p', {}, `${n} deliver${n === 1 ? 'y waits' : 'ies wait'} (paused) for this endpoint. Send ${n === 1 ? 'it' : 'them'} now, or discard ${n === 1 ? 'it' : 'them'}?`),
@@ -75,9 +87,12 @@ function askPaused(ep, n) {
         h('button', { type: 'button', on: { click: () => done('send') } }, `Enable and send ${n}`),
         h('button', { type: 'button', class: 'danger', on: { click: () => done('discard') } }, `Enable and discard ${n}`),
         h('button', { type: 'button', class: 'secondary', on: { click: () => done('cancel') } }, 'Cancel')));
-    dialog.addEventListener('cancel', (ev) => { ev.preventDefault(); done('cancel'); });
+    dialog.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); done('cancel'); } });
     document.body.append(dialog);
-    dialog.showModal();
+    outside.forEach((el) => { el.inert = true; });
+    document.body.classList.add('has-modal');
+    dialog.show();
+    dialog.querySelector('button').focus();
   });
 }
 

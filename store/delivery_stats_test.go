@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -8,7 +9,10 @@ import (
 
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
+	"github.com/tripline/tripline/store/storetest"
 )
 
 // TestDeliveryStatsBucketsByUTCHour: deliveries are counted by the UTC hour
@@ -79,4 +83,48 @@ func TestDeliveryStatsBucketsByUTCHour(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkDeliveryStats measures the chart's query over a workspace with
+// 50,000 deliveries spread evenly over 30 days: the last 24 hours (about
+// 1,700 deliveries) and the last 7 days (about 11,700).
+func BenchmarkDeliveryStats(b *testing.B) {
+	for _, dialect := range storetest.Dialects(b) {
+		b.Run(dialect, func(b *testing.B) {
+			s := storetest.Open(b, dialect)
+			ctx := b.Context()
+			ws, err := s.WorkspaceCreate(ctx, "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			now := time.Now().UTC()
+			const total, span = 50000, 30 * 24 * time.Hour
+			statuses := []actions.Status{actions.StatusSucceeded, actions.StatusSucceeded, actions.StatusSucceeded, actions.StatusFailed, actions.StatusDead}
+			for batch := range total / 1000 {
+				ds := make([]actions.NewDelivery, 1000)
+				for j := range ds {
+					i := batch*1000 + j
+					created := now.Add(-span + time.Duration(i)*(span/total))
+					ds[j] = actions.NewDelivery{
+						Delivery: actions.Delivery{ID: id.NewAt(id.Delivery, created), WorkspaceID: ws.ID, EndpointID: "ep_x", Status: statuses[i%len(statuses)], CreatedAt: created},
+						Message:  actions.Message{Payload: json.RawMessage(`{}`)},
+					}
+				}
+				if err := s.IngestInTx(ctx, func(tx engine.IngestTx) error { return tx.DeliveryInsertMany(ctx, ds) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, days := range []int{1, 7} {
+				b.Run(fmt.Sprintf("%dd", days), func(b *testing.B) {
+					p := api.DeliveryStatsParams{WorkspaceID: ws.ID, Since: now.Add(-time.Duration(days) * 24 * time.Hour).Truncate(time.Hour), Until: now.Add(time.Minute)}
+					for range b.N {
+						got, err := s.DeliveryStats(ctx, p)
+						if err != nil || len(got) == 0 {
+							b.Fatalf("DeliveryStats: %d rows, %v", len(got), err)
+						}
+					}
+				})
+			}
+		})
+	}
 }

@@ -107,7 +107,7 @@ export async function render(view, ctx) {
       h('h2', { id: 'log-h' }, 'Log'),
       status,
       h('div', { class: 'table-wrap' }, h('table', { class: 'stack deliveries' },
-        h('thead', {}, h('tr', {}, ['Status', 'Event', 'HTTP', 'Attempts', 'Took', 'Contact', 'Created', 'Error'].map((t) => h('th', { class: ['HTTP', 'Attempts', 'Took'].includes(t) ? 'num' : null }, t)))),
+        h('thead', {}, h('tr', {}, ['Status', 'Event', 'HTTP', 'Attempts', 'Took', 'Contact', 'Created', 'Error'].map((t) => h('th', { class: ['HTTP', 'Attempts', 'Took'].includes(t) ? 'num' : null, title: t === 'Took' ? 'From creation to the successful attempt' : null }, t)))),
         tbody)),
       pager));
   await Promise.all([loadTable(), loadChart()]);

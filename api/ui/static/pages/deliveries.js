@@ -147,7 +147,8 @@ export function chart(stats, width) {
   const bw = (W - pad.l - pad.r) / Math.max(1, buckets.length);
   const y = (n) => pad.t + (H - pad.t - pad.b) * (1 - n / top);
   const present = statusOrder.filter((st) => stats.counts[st] > 0);
-  const hours = Math.round((new Date(stats.until) - new Date(stats.since)) / 3600000);
+  // since was rounded down to the hour: the range asked for is the whole hours.
+  const hours = Math.floor((new Date(stats.until) - new Date(stats.since)) / 3600000);
   const summary = stats.total
     ? `${stats.total} deliver${stats.total === 1 ? 'y' : 'ies'} in the last ${hours} hours: ${present.map((st) => `${stats.counts[st]} ${st}`).join(', ')}.`
     : `No deliveries in the last ${hours} hours.`;

@@ -103,6 +103,12 @@ type Message struct {
 type NewDelivery struct {
 	Delivery Delivery
 	Message  Message
+
+	// ClaimedBy, when set, creates a pending delivery already claimed by
+	// that worker until LeaseUntil (status sending), to be sent without a
+	// claim: see Worker.Reserve.
+	ClaimedBy  string
+	LeaseUntil time.Time
 }
 
 // Attempt is one try at sending a delivery.

@@ -155,6 +155,7 @@ type Worker struct {
 	sends     sync.WaitGroup
 
 	mu          sync.Mutex
+	open        bool            // Reserve may set slots aside: started, not stopping
 	ctx         context.Context // Start's context without its cancellation; for logs
 	sendCtx     context.Context // cancelled when Stop's context is done
 	cancelSends context.CancelCauseFunc
@@ -208,6 +209,9 @@ func (w *Worker) Start(ctx context.Context) error {
 		w.sendCtx, w.cancelSends = context.WithCancelCause(w.ctx)
 		w.dbCtx, w.cancelDB = context.WithCancel(w.ctx)
 		w.runCtx = ctx
+		w.mu.Lock()
+		w.open = true
+		w.mu.Unlock()
 	}, func() { w.run(ctx) })
 }
 
@@ -245,6 +249,9 @@ func (w *Worker) run(ctx context.Context) {
 		w.recordLoop()
 	}()
 	w.claimLoop(ctx)
+	w.mu.Lock()
+	w.open = false // no reservation after this: sends.Wait below counts them all
+	w.mu.Unlock()
 	w.sends.Wait()
 	w.releaseHeld(true)
 	close(w.outcomes)

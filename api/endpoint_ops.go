@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -163,11 +164,7 @@ func (s *server) recoverEndpoint(c *gin.Context) {
 		Since    *time.Time       `json:"since"`
 		Statuses []actions.Status `json:"statuses"`
 	}
-	data, err := readBody(c)
-	if err == nil {
-		err = decodeStrict(data, &in, nil)
-	}
-	if err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -213,24 +210,31 @@ type testResultJSON struct {
 	Error           *string           `json:"error"`
 }
 
-// testEndpoint serves POST /v1/endpoints/{id}/test {"event"?}: a sample
-// payload of the trigger type (default tag_applied), signed like a real
-// delivery and sent at once through the delivery sender (SSRF guard
-// included), even to a disabled endpoint. Nothing is stored; the answer is
-// the attempt.
+// testEndpoint serves POST /v1/endpoints/{id}/test {"event"?, "payload"?}:
+// a payload — the given one as it is (the UI sends a rule's rendered
+// preview), else the sample payload of the trigger type (default
+// tag_applied) — signed like a real delivery and sent at once through the
+// delivery sender (SSRF guard included), even to a disabled endpoint.
+// Nothing is stored; the answer is the attempt.
 func (s *server) testEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		in := struct {
-			Event string `json:"event"`
+			Event   string          `json:"event"`
+			Payload json.RawMessage `json:"payload"`
 		}{Event: triggers.TriggerTagApplied}
 		if err := decodeOptional(c, &in); err != nil {
 			s.writeError(c, err)
 			return
 		}
+		var errs fieldErrors
 		if _, ok := triggers.Lookup(in.Event); !ok {
-			var errs fieldErrors
 			errs.add("event", fmt.Sprintf("%q is not a trigger type (see GET /v1/triggers)", in.Event))
-			s.writeError(c, errs.err("The test is not valid."))
+		}
+		if in.Payload != nil && bytes.Equal(bytes.TrimSpace(in.Payload), []byte("null")) {
+			errs.add("payload", "must be a JSON value other than null: the body to send, or leave it out for a sample")
+		}
+		if err := errs.err("The test is not valid."); err != nil {
+			s.writeError(c, err)
 			return
 		}
 		e, err := r.find(c)
@@ -239,16 +243,18 @@ func (s *server) testEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.
 			return
 		}
 		now := s.now()
-		// The catalogue sample of GET /v1/hooks/samples (samples.go).
-		te, err := sampleTriggerEvent(in.Event, now)
-		if err != nil {
-			s.writeError(c, err)
-			return
-		}
-		payload, err := engine.DefaultPayload(e.WorkspaceID, &te, engine.RuleEnv{ID: "rul_test", Name: "Test from Tripline"})
-		if err != nil {
-			s.writeError(c, fmt.Errorf("sample payload: %w", err))
-			return
+		payload := in.Payload
+		if payload == nil {
+			// The catalogue sample of GET /v1/hooks/samples (samples.go).
+			te, err := sampleTriggerEvent(in.Event, now)
+			if err != nil {
+				s.writeError(c, err)
+				return
+			}
+			if payload, err = engine.DefaultPayload(e.WorkspaceID, &te, engine.RuleEnv{ID: "rul_test", Name: "Test from Tripline"}); err != nil {
+				s.writeError(c, fmt.Errorf("sample payload: %w", err))
+				return
+			}
 		}
 		a := s.Sender.Send(c.Request.Context(), actions.Claimed{
 			Delivery: actions.Delivery{ID: id.NewAt(id.Delivery, now), WorkspaceID: e.WorkspaceID, EndpointID: e.ID, Event: in.Event},

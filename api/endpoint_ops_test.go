@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +92,43 @@ func TestEndpointURLRefusedBySSRFGuard(t *testing.T) {
 	b.do(http.MethodPost, "/v1/endpoints", map[string]any{"url": "http://[::ffff:169.254.169.254]/"}).field(t, "url", "cloud metadata")
 	id := b.create(keyA, "/v1/endpoints", map[string]any{"url": "http://10.9.1.1/hook"})
 	b.do(http.MethodPatch, "/v1/endpoints/"+id, map[string]any{"url": "http://10.0.0.5/"}).field(t, "url", "private address")
+}
+
+// A test send with a payload sends that payload as it is, signed; null is
+// refused, and without a payload the trigger type's sample goes.
+func TestEndpointTestPayload(t *testing.T) {
+	t.Parallel()
+	type got struct {
+		body string
+		sig  string
+	}
+	received := make(chan got, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		received <- got{string(body), r.Header.Get("webhook-signature")}
+		w.Header().Set("X-Seen", "yes")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write([]byte("thanks"))
+	}))
+	t.Cleanup(srv.Close)
+	b := setup(t)
+	b.store.putEndpoint(actions.Endpoint{ID: "ep_1", WorkspaceID: "ws_a", URL: srv.URL, Secret: "whsec_dGVzdA==", CreatedAt: testNow, UpdatedAt: testNow})
+
+	b.do(http.MethodPost, "/v1/endpoints/ep_1/test", map[string]any{"payload": nil}).field(t, "payload", "other than null")
+	b.do(http.MethodPost, "/v1/endpoints/ep_1/test", map[string]any{"payload": 1, "event": "nope"}).field(t, "event", "not a trigger type")
+
+	res := b.do(http.MethodPost, "/v1/endpoints/ep_1/test", map[string]any{"payload": map[string]any{"email": "ann@example.com", "budget": 1200}}).want(t, http.StatusOK)
+	if res.Body["status_code"] != float64(http.StatusAccepted) || res.str("response_body") != "thanks" ||
+		res.Body["response_headers"].(map[string]any)["X-Seen"] != "yes" {
+		t.Fatalf("test send: %s", res.Raw)
+	}
+	g := <-received
+	if g.body != `{"budget":1200,"email":"ann@example.com"}` || !strings.HasPrefix(g.sig, "v1,") {
+		t.Fatalf("received %q signed %q; want the payload as sent, signed", g.body, g.sig)
+	}
+
+	b.do(http.MethodPost, "/v1/endpoints/ep_1/test", map[string]any{"event": "tag_removed"}).want(t, http.StatusOK)
+	if g = <-received; !strings.Contains(g.body, `"event":"tag_removed"`) {
+		t.Fatalf("sample send: %s", g.body)
+	}
 }

@@ -58,11 +58,7 @@ func (s *server) signIn(c *gin.Context) {
 	var in struct {
 		APIKey string `json:"api_key"`
 	}
-	data, err := readBody(c)
-	if err == nil {
-		err = decodeStrict(data, &in, nil)
-	}
-	if err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		s.writeError(c, err)
 		return
 	}

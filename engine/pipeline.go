@@ -36,6 +36,24 @@ type PipelineConfig struct {
 	MaxConflictRetries int
 	// Observer is told what each committed ingest did, for metrics. Optional.
 	Observer Observer
+	// Dispatcher, when set, takes deliveries straight from their ingest: as
+	// many as it has free send slots for are created claimed by it and sent
+	// once the transaction commits, without a claim. Optional.
+	Dispatcher Dispatcher
+}
+
+// Dispatcher sends deliveries as soon as the ingest that creates them
+// commits; the delivery worker implements it (actions.Worker).
+type Dispatcher interface {
+	// Reserve is given the endpoints of deliveries about to be created, one
+	// per delivery, and says which of them it takes: those are created
+	// claimed, with its owner and lease. It never blocks.
+	Reserve(endpoints []actions.Endpoint) actions.Reservation
+	// Dispatch sends the deliveries created claimed under r, after their
+	// transaction committed.
+	Dispatch(r actions.Reservation, claimed []actions.Claimed)
+	// Cancel gives back r, whose transaction did not commit.
+	Cancel(r actions.Reservation)
 }
 
 // Observer is told what each ingest call did once it committed; the metrics
@@ -100,15 +118,43 @@ type IngestResult struct {
 // deliveries are committed together. Events must have been validated.
 func (p *Pipeline) Ingest(ctx context.Context, workspaceID string, events []triggers.Event) (IngestResult, error) {
 	var res IngestResult
+	var reserved []actions.Reservation // one per run of the transaction that reserved
+	var direct []actions.Claimed       // created claimed by the last run
+	var reserve func(endpoints []actions.Endpoint) actions.Reservation
+	if p.cfg.Dispatcher != nil {
+		reserve = func(endpoints []actions.Endpoint) actions.Reservation {
+			r := p.cfg.Dispatcher.Reserve(endpoints)
+			if r.Slots() > 0 {
+				reserved = append(reserved, r)
+			}
+			return r
+		}
+	}
 	err := p.inTx(ctx, func(tx IngestTx) error {
 		var err error
-		res, err = p.ingest(ctx, tx, workspaceID, events)
+		direct = nil
+		res, err = p.ingest(ctx, tx, workspaceID, events, reserve, &direct)
 		return err
 	})
 	if err != nil {
+		for _, r := range reserved {
+			p.cfg.Dispatcher.Cancel(r)
+		}
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
-	if res.Deliveries > 0 {
+	if len(reserved) > 0 {
+		// Only the last run committed; earlier runs' reservations are unused.
+		last := reserved[len(reserved)-1]
+		if len(direct) == 0 {
+			p.cfg.Dispatcher.Cancel(last)
+		} else {
+			p.cfg.Dispatcher.Dispatch(last, direct)
+		}
+		for _, r := range reserved[:len(reserved)-1] {
+			p.cfg.Dispatcher.Cancel(r)
+		}
+	}
+	if res.Deliveries > len(direct) {
 		p.cfg.OnCommit()
 	}
 	if !res.nextDue.IsZero() {
@@ -131,7 +177,11 @@ func (p *Pipeline) inTx(ctx context.Context, fn func(tx IngestTx) error) error {
 	}
 }
 
-func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event) (IngestResult, error) {
+// ingest runs one ingest transaction. When reserve is not nil, pending
+// deliveries are created claimed, as many as reserve grants send slots for,
+// and appended to direct.
+func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []triggers.Event,
+	reserve func(endpoints []actions.Endpoint) actions.Reservation, direct *[]actions.Claimed) (IngestResult, error) {
 	var res IngestResult
 	now := p.cfg.Now().UTC()
 
@@ -238,6 +288,9 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 		}
 	}
 	if len(deliveries) > 0 {
+		if reserve != nil {
+			*direct = claimDirect(deliveries, m.endpoints, reserve)
+		}
 		if err := tx.DeliveryInsertMany(ctx, deliveries); err != nil {
 			return res, err
 		}
@@ -253,8 +306,9 @@ func (p *Pipeline) ingest(ctx context.Context, tx IngestTx, ws string, events []
 // matched is what match found for the trigger events of one transaction.
 type matched struct {
 	deliveries []actions.NewDelivery
-	rules      int         // (rule, trigger event) pairs that fired
-	errs       []RuleError // rules whose condition failed at run time
+	endpoints  map[string]actions.Endpoint // of the deliveries, with their secrets when a Dispatcher is set
+	rules      int                         // (rule, trigger event) pairs that fired
+	errs       []RuleError                 // rules whose condition failed at run time
 }
 
 // match finds the rules each trigger event fires and renders their
@@ -323,7 +377,7 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 	if len(out) == 0 {
 		return matched{rules: matches, errs: ruleErrs}, nil
 	}
-	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs})
+	endpoints, err := tx.EndpointGetMany(ctx, EndpointGetManyParams{WorkspaceID: ws, IDs: endpointIDs, Secrets: p.cfg.Dispatcher != nil})
 	if err != nil {
 		return matched{}, err
 	}
@@ -343,7 +397,35 @@ func (p *Pipeline) match(ctx context.Context, tx IngestTx, ws string, ix *index,
 		}
 		kept = append(kept, d)
 	}
-	return matched{deliveries: kept, rules: matches, errs: ruleErrs}, nil
+	return matched{deliveries: kept, endpoints: endpoints, rules: matches, errs: ruleErrs}, nil
+}
+
+// claimDirect offers the pending deliveries to reserve, marks those it takes
+// as claimed, to be sent when the transaction commits, and returns them as
+// the worker takes them, in order.
+func claimDirect(deliveries []actions.NewDelivery, endpoints map[string]actions.Endpoint, reserve func([]actions.Endpoint) actions.Reservation) []actions.Claimed {
+	var idx []int
+	var eps []actions.Endpoint
+	for i, d := range deliveries {
+		if d.Delivery.Status == actions.StatusPending {
+			idx = append(idx, i)
+			eps = append(eps, endpoints[d.Delivery.EndpointID])
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	r := reserve(eps)
+	var claimed []actions.Claimed
+	for k, i := range idx {
+		if !r.Taken[k] {
+			continue
+		}
+		d := &deliveries[i]
+		d.ClaimedBy, d.LeaseUntil = r.Owner, r.LeaseUntil
+		claimed = append(claimed, actions.Claimed{Delivery: d.Delivery, Message: d.Message, Endpoint: eps[k]})
+	}
+	return claimed
 }
 
 // TemplateErrorPrefix starts the last_error of a delivery whose payload or

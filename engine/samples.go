@@ -98,3 +98,39 @@ func SampleTriggerEvents() (map[string]triggers.TriggerEvent, error) {
 	}
 	return out, nil
 }
+
+// SampleFor returns te (a catalogue sample of t's type) with the rule
+// trigger's parameter set, so a draft rule's preview passes the trigger and
+// shows what its condition and actions do. te is not changed.
+func SampleFor(t Trigger, te triggers.TriggerEvent) triggers.TriggerEvent {
+	f := te.Fields
+	switch {
+	case t.Type == triggers.TriggerDatetimeBased:
+		if t.Field != "" {
+			f.Field = t.Field
+			if v, ok := te.Contact.CustomFields[t.Field]; ok {
+				f.FieldValue = v
+			}
+		}
+	case t.Tag != "":
+		f.Tag = t.Tag
+	case t.Field != "" && f.CustomField != nil:
+		cf := *f.CustomField
+		cf.Name = t.Field
+		f.CustomField = &cf
+	case t.Info != "":
+		f.Changed = []string{t.Info}
+	case t.Sequence != "" && t.Sequence != f.SequenceID:
+		f.SequenceName = t.Sequence
+	case t.Assignee != "":
+		f.AssignedTo = t.Assignee
+	case t.Author != "" && f.Message != nil:
+		m := *f.Message
+		m.Author = t.Author
+		f.Message = &m
+	case t.Name != "":
+		f.Name = t.Name
+	}
+	te.Fields = f
+	return te
+}

@@ -41,7 +41,19 @@ type SimulateParams struct {
 	Contact *triggers.Contact
 	// Now is the time of the simulation.
 	Now time.Time
+
+	// Rule, when set, is a draft (an unsaved rule, validated by the caller):
+	// it alone is simulated, as if it were on and outside any folder; the
+	// stored rules are not.
+	Rule *Rule
+	// TriggerEvents, when set, are used as they are instead of the trigger
+	// events Event derives (Event and Contact are then ignored): the UI's
+	// preview of a draft against a catalogue sample (see SampleFor).
+	TriggerEvents []triggers.TriggerEvent
 }
+
+// draftRuleID is the id a draft without one is simulated under.
+const draftRuleID = "rul_draft"
 
 // Simulation is what an event would do: the trigger events it derives and,
 // for every rule of the workspace, whether it fires and why not.
@@ -89,59 +101,45 @@ func NewSimulator(store SimulateStore, log *slog.Logger) *Simulator {
 	return &Simulator{store: store, log: cmp.Or(log, slog.Default()), prev: map[string]*index{}}
 }
 
-// Simulate answers what p.Event would do now. An event Apply rejects is a
+// Simulate answers what p.Event (or p.TriggerEvents) would do now, for the
+// stored rules or the draft p.Rule. An event Apply rejects is a
 // *tripline.ValidationError on "event".
 func (s *Simulator) Simulate(ctx context.Context, p SimulateParams) (Simulation, error) {
-	ws, ev := p.WorkspaceID, p.Event
+	ws := p.WorkspaceID
 	now := cmp.Or(p.Now, time.Now()).UTC()
-	rules, folders, err := s.store.RuleListAll(ctx, ws)
-	if err != nil {
-		return Simulation{}, fmt.Errorf("simulate: %w", err)
-	}
-	ids := []string{ev.ContactID}
-	if ev.ReferredContactID != "" {
-		ids = append(ids, ev.ReferredContactID)
-	}
-	contacts, err := s.store.ContactGetMany(ctx, ContactGetManyParams{WorkspaceID: ws, IDs: ids})
-	if err != nil {
-		return Simulation{}, fmt.Errorf("simulate: %w", err)
-	}
-	if contacts == nil {
-		contacts = map[string]*triggers.Contact{}
-	}
-	if p.Contact != nil {
-		c := *p.Contact
-		c.ID = ev.ContactID
-		if c.Tags == nil {
-			c.Tags = []string{}
+	var rules []Rule
+	var folders []Folder
+	if p.Rule != nil {
+		r := *p.Rule
+		r.Enabled, r.FolderID, r.WorkspaceID = true, "", ws
+		r.ID = cmp.Or(r.ID, draftRuleID)
+		rules = []Rule{r}
+	} else {
+		var err error
+		if rules, folders, err = s.store.RuleListAll(ctx, ws); err != nil {
+			return Simulation{}, fmt.Errorf("simulate: %w", err)
 		}
-		if c.Sequences == nil {
-			c.Sequences = []string{}
-		}
-		if c.CustomFields == nil {
-			c.CustomFields = map[string]any{}
-		}
-		if c.CreatedAt.IsZero() {
-			c.CreatedAt = now
-		}
-		if c.UpdatedAt.IsZero() {
-			c.UpdatedAt = now
-		}
-		contacts[ev.ContactID] = &c
 	}
-	// Apply never changes the contacts it is given: the stored ones stay as read.
-	tes, err := triggers.Apply(contacts, ev, now)
-	if err != nil {
-		return Simulation{}, tripline.Invalid("event", err.Error())
+	tes := p.TriggerEvents
+	if tes == nil {
+		var err error
+		if tes, err = s.derive(ctx, p, now); err != nil {
+			return Simulation{}, err
+		}
 	}
 
-	s.mu.Lock()
-	prev := s.prev[ws]
-	s.mu.Unlock()
+	var prev *index
+	if p.Rule == nil {
+		s.mu.Lock()
+		prev = s.prev[ws]
+		s.mu.Unlock()
+	}
 	ix := buildIndex(0, rules, folders, prev, s.log)
-	s.mu.Lock()
-	s.prev[ws] = ix
-	s.mu.Unlock()
+	if p.Rule == nil {
+		s.mu.Lock()
+		s.prev[ws] = ix
+		s.mu.Unlock()
+	}
 
 	fires, err := s.lastFires(ctx, ws, rules, tes)
 	if err != nil {
@@ -152,6 +150,12 @@ func (s *Simulator) Simulate(ctx context.Context, p SimulateParams) (Simulation,
 		candidates[i] = map[string]bool{}
 		for _, cr := range ix.candidates(&tes[i]) {
 			candidates[i][cr.ID] = true
+		}
+		if tes[i].Type == triggers.TriggerDatetimeBased {
+			// Raised by the scheduler for the rules of its date field.
+			for _, cr := range ix.datetime[tes[i].Fields.Field] {
+				candidates[i][cr.ID] = true
+			}
 		}
 	}
 	folderOn := make(map[string]bool, len(folders))
@@ -184,6 +188,50 @@ func (s *Simulator) Simulate(ctx context.Context, p SimulateParams) (Simulation,
 		out.Rules = append(out.Rules, o)
 	}
 	return out, nil
+}
+
+// derive returns the trigger events p.Event would cause for the contact
+// state p.Contact, or the stored one.
+func (s *Simulator) derive(ctx context.Context, p SimulateParams, now time.Time) ([]triggers.TriggerEvent, error) {
+	ws, ev := p.WorkspaceID, p.Event
+	ids := []string{ev.ContactID}
+	if ev.ReferredContactID != "" {
+		ids = append(ids, ev.ReferredContactID)
+	}
+	contacts, err := s.store.ContactGetMany(ctx, ContactGetManyParams{WorkspaceID: ws, IDs: ids})
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	if contacts == nil {
+		contacts = map[string]*triggers.Contact{}
+	}
+	if p.Contact != nil {
+		c := *p.Contact
+		c.ID = ev.ContactID
+		if c.Tags == nil {
+			c.Tags = []string{}
+		}
+		if c.Sequences == nil {
+			c.Sequences = []string{}
+		}
+		if c.CustomFields == nil {
+			c.CustomFields = map[string]any{}
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		contacts[ev.ContactID] = &c
+	}
+	// Apply never changes the contacts it is given: the stored ones stay as read.
+	tes, err := triggers.Apply(contacts, ev, now)
+	if err != nil {
+		return nil, tripline.Invalid("event", err.Error())
+	}
+	return tes, nil
+
 }
 
 // simulateRule matches one active rule against every trigger event as

@@ -40,8 +40,9 @@ type IngestTx interface {
 	// TriggerEventInsertMany stores trigger events.
 	TriggerEventInsertMany(ctx context.Context, params TriggerEventInsertManyParams) error
 
-	// EndpointGetMany returns the endpoints among IDs (secrets are not needed
-	// and may be empty); absent ids are absent.
+	// EndpointGetMany returns the endpoints among IDs; absent ids are absent.
+	// Their secrets are opened only when Secrets is set, and may be empty
+	// otherwise.
 	EndpointGetMany(ctx context.Context, params EndpointGetManyParams) (map[string]actions.Endpoint, error)
 
 	// DeliveryInsertMany stores new deliveries and their messages.
@@ -122,6 +123,7 @@ type TriggerEventInsertManyParams struct {
 type EndpointGetManyParams struct {
 	WorkspaceID string
 	IDs         []string
+	Secrets     bool // open the signing secrets too, for deliveries sent straight from ingest
 }
 
 // RuleFireClaimParams are the parameters of IngestTx.RuleFireClaim.

@@ -57,3 +57,45 @@ func TestDeliveryClaimDueExcludesEndpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryInsertClaimed: a delivery created claimed (sent straight from
+// its ingest) is sending, owned until its lease, and no claim takes it; its
+// owner records its outcome as for a claimed one, and when the owner is gone
+// it comes back once the lease ran out, unattempted and due.
+func TestDeliveryInsertClaimed(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := setup(t, s)
+		now := time.Now().UTC().Add(-time.Minute)
+		a, b := f.newDelivery(now), f.newDelivery(now)
+		a.ClaimedBy, a.LeaseUntil = "w1", now.Add(time.Minute)
+		b.ClaimedBy, b.LeaseUntil = "w1", now.Add(time.Minute)
+		f.insertDeliveries(t, a, b)
+		for _, nd := range []actions.NewDelivery{a, b} {
+			if d, m, _ := f.get(t, nd.Delivery.ID); d.Status != actions.StatusSending || string(m.Payload) != string(nd.Message.Payload) {
+				t.Fatalf("created claimed = %+v with payload %s, want sending with %s", d, m.Payload, nd.Message.Payload)
+			}
+		}
+		if c := f.claim(t, "w2", now.Add(30*time.Second), 10); len(c) != 0 {
+			t.Fatalf("claim during the lease = %v, want none", claimedIDs(c))
+		}
+
+		at := now.Add(time.Second)
+		err := s.DeliveryRecordOutcomes(ctx, actions.DeliveryRecordOutcomesParams{Owner: "w1", Outcomes: []actions.Outcome{{
+			Attempt: actions.Attempt{DeliveryID: a.Delivery.ID, At: at, StatusCode: 204}, Status: actions.StatusSucceeded,
+			AttemptCount: 1, LastStatusCode: 204, DeliveredAt: &at,
+		}}})
+		if err != nil {
+			t.Fatalf("DeliveryRecordOutcomes: %v", err)
+		}
+		if d, _, attempts := f.get(t, a.Delivery.ID); d.Status != actions.StatusSucceeded || len(attempts) != 1 {
+			t.Fatalf("after its outcome = %+v with %d attempts, want succeeded with 1", d, len(attempts))
+		}
+
+		c := f.claim(t, "w2", now.Add(2*time.Minute), 10)
+		if got := claimedIDs(c); !slices.Equal(got, []string{b.Delivery.ID}) || c[0].Delivery.Status != actions.StatusPending ||
+			string(c[0].Message.Payload) != string(b.Message.Payload) {
+			t.Fatalf("claim after the lease = %v, want %s, pending before the claim, with its message", got, b.Delivery.ID)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,7 +41,8 @@ const resumeStatus = "CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'failed' E
 //     endpoint was deleted discarded — neither is returned, so a call may
 //     return fewer than Limit while more are due. Deliveries to
 //     ExcludeEndpoints are left as they are.
-//  3. Their messages and endpoints are loaded in one query each.
+//  3. Their messages are read by the same statement; their endpoints are
+//     loaded in one query.
 //
 // When nothing is due, found by one read outside the transaction, no write
 // transaction is begun: idle polls do not contend with writers.
@@ -55,20 +57,22 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDue
 	}
 	// An idle poll should not take the write lock (on SQLite, the one
 	// write connection): look first, on the read pool.
-	var due bool
+	var found struct{ Due, Expired bool }
 	exclude, excludeArgs := excludeEndpoints("", p.ExcludeEndpoints)
-	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`)
-		OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?)`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...).Scan(&due).Error
+	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`) AS due,
+		EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?) AS expired`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...).Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", translate(err))
 	}
-	if !due {
+	if !found.Due && !found.Expired {
 		return nil, nil
 	}
 	var claimed []actions.Claimed
 	err = s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := s.expireLeases(tx, ms(p.Now)); err != nil {
-			return fmt.Errorf("expire leases: %w", err)
+		if found.Expired {
+			if err := s.expireLeases(tx, ms(p.Now)); err != nil {
+				return fmt.Errorf("expire leases: %w", err)
+			}
 		}
 		var rows []claimRow
 		var err error
@@ -99,6 +103,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDue
 type claimRow struct {
 	Row        deliveryRow `gorm:"embedded"` // named: gorm skips unexported embedded fields
 	PrevStatus string
+	// The message, read by the claim itself; NULL once retention removed it.
+	MessagePayload *string
+	MessageHeaders *string
 }
 
 func (s *Store) expireLeases(tx *gorm.DB, now int64) error {
@@ -123,6 +130,14 @@ func excludeEndpoints(alias string, ids []string) (string, []any) {
 }
 
 func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, error) {
+	// The claim must walk deliveries_due_idx in order and stop at its limit.
+	// When the statistics say few deliveries are due (a young table, or a
+	// burst since the last ANALYZE) the planner reads every due delivery and
+	// sorts them instead, which costs the whole backlog on every claim.
+	// Sorting is never needed here: turn it off for this transaction.
+	if err := tx.Exec(`SELECT set_config('enable_sort', 'off', true)`).Error; err != nil {
+		return nil, err
+	}
 	var rows []claimRow
 	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
 	err := tx.Raw(`UPDATE deliveries AS d SET
@@ -138,9 +153,9 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 			ORDER BY x.next_attempt_at, x.id
 			LIMIT ?
 			FOR UPDATE OF x SKIP LOCKED
-		) AS due
+		) AS due LEFT JOIN delivery_messages m ON m.delivery_id = due.id
 		WHERE d.id = due.id
-		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status`,
+		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status, m.payload AS message_payload, m.headers AS message_headers`,
 		append(append([]any{p.Owner, ms(p.LeaseUntil), ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&rows).Error
 	if err != nil {
 		return nil, err
@@ -153,11 +168,14 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 		Row             deliveryRow `gorm:"embedded"`
 		EndpointEnabled bool
 		EndpointExists  bool
+		MessagePayload  *string
+		MessageHeaders  *string
 	}
 	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
 	err := tx.Raw(`SELECT `+deliveryColumnsOf("x")+`,
-			COALESCE(e.enabled, 0) AS endpoint_enabled, e.id IS NOT NULL AS endpoint_exists
-		FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id
+			COALESCE(e.enabled, 0) AS endpoint_enabled, e.id IS NOT NULL AS endpoint_exists,
+			m.payload AS message_payload, m.headers AS message_headers
+		FROM deliveries x LEFT JOIN endpoints e ON e.id = x.endpoint_id LEFT JOIN delivery_messages m ON m.delivery_id = x.id
 		WHERE x.status IN ('pending', 'failed') AND x.next_attempt_at <= ?`+exclude+`
 		ORDER BY x.next_attempt_at, x.id
 		LIMIT ?`, append(append([]any{ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&due).Error
@@ -170,7 +188,7 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 		switch {
 		case d.EndpointEnabled:
 			claim = append(claim, d.Row.ID)
-			r := claimRow{Row: d.Row, PrevStatus: d.Row.Status}
+			r := claimRow{Row: d.Row, PrevStatus: d.Row.Status, MessagePayload: d.MessagePayload, MessageHeaders: d.MessageHeaders}
 			r.Row.Status = string(actions.StatusSending)
 			r.Row.ClaimedBy = &p.Owner
 			r.Row.LeaseUntil = new(ms(p.LeaseUntil))
@@ -201,30 +219,27 @@ func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, err
 	return rows, nil
 }
 
-// loadClaimed reads the messages and endpoints of claimed deliveries, one
-// query each, and opens each endpoint's secret once.
+// loadClaimed decodes the messages the claim read with its deliveries, reads
+// their endpoints in one query and opens each endpoint's secret once.
 func (s *Store) loadClaimed(tx *gorm.DB, rows []claimRow) ([]actions.Claimed, error) {
-	ids := make([]string, len(rows))
 	var epIDs []string
 	seen := make(map[string]bool)
-	for i, r := range rows {
-		ids[i] = r.Row.ID
+	for _, r := range rows {
 		if !seen[r.Row.EndpointID] {
 			seen[r.Row.EndpointID] = true
 			epIDs = append(epIDs, r.Row.EndpointID)
 		}
 	}
-	var mrows []deliveryMessageRow
-	if err := tx.Where("delivery_id IN ?", ids).Find(&mrows).Error; err != nil {
-		return nil, fmt.Errorf("load messages: %w", err)
-	}
-	msgs := make(map[string]actions.Message, len(mrows))
-	for _, m := range mrows {
-		msg, err := m.domain()
+	msgs := make(map[string]actions.Message, len(rows))
+	for _, r := range rows {
+		if r.MessagePayload == nil || r.MessageHeaders == nil {
+			continue
+		}
+		msg, err := deliveryMessageRow{DeliveryID: r.Row.ID, Payload: *r.MessagePayload, Headers: *r.MessageHeaders}.domain()
 		if err != nil {
 			return nil, err
 		}
-		msgs[m.DeliveryID] = msg
+		msgs[r.Row.ID] = msg
 	}
 	var erows []endpointRow
 	if err := tx.Where("id IN ?", epIDs).Find(&erows).Error; err != nil {
@@ -272,68 +287,21 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 			ResponseHeaders: headers, ResponseBody: a.ResponseBody, Error: a.Error,
 		}
 	}
-	timeType := "text"
-	if s.dialect == DialectPostgres {
-		timeType = "timestamptz"
-	}
-	const cols = 7
-	row := "(CAST(? AS text), CAST(? AS text), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS " + timeType + "))"
 	var recorded []recordedOutcome
 	var disabled []actions.EndpointDisabled
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		recorded, disabled = recorded[:0], nil // the transaction may be run again
-		exists := make(map[string]bool, len(attempts))
-		for _, batch := range chunks(attempts, s.batchRows(1)) {
-			ids := make([]string, len(batch))
-			for i, a := range batch {
-				ids[i] = a.DeliveryID
-			}
-			var found []string
-			if err := tx.Model(&deliveryRow{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
-				return fmt.Errorf("find deliveries: %w", err)
-			}
-			for _, id := range found {
-				exists[id] = true
-			}
+		var err error
+		if s.dialect == DialectPostgres {
+			recorded, err = recordPostgres(tx, p, attempts)
+		} else {
+			recorded, err = s.recordSQLite(tx, p, attempts, recorded)
 		}
-		kept := slices.DeleteFunc(slices.Clone(attempts), func(a attemptRow) bool { return !exists[a.DeliveryID] })
-		if len(kept) > 0 {
-			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).
-				CreateInBatches(kept, s.batchRows(8)).Error
-			if err != nil {
-				return fmt.Errorf("insert attempts: %w", err)
-			}
-		}
-		for _, batch := range chunks(p.Outcomes, s.batchRows(cols)) {
-			var values strings.Builder
-			args := make([]any, 0, cols*len(batch)+1)
-			for i, o := range batch {
-				if i > 0 {
-					values.WriteString(", ")
-				}
-				values.WriteString(row)
-				args = append(args, o.Attempt.DeliveryID, string(o.Status), o.AttemptCount, msPtr(o.NextAttemptAt),
-					o.LastStatusCode, o.LastError, tsPtr(o.DeliveredAt))
-			}
-			args = append(args, p.Owner)
-			rows, err := tx.Raw(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
-				values.String()+`)
-				UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
-					last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
-					claimed_by = NULL, lease_until = NULL
-				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'
-				RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`, args...).Rows()
-			if err != nil {
-				return fmt.Errorf("update deliveries: %w", err)
-			}
-			// Scanned by hand: gorm's reflective Scan doubled the cost of this statement.
-			if recorded, err = scanRecorded(rows, recorded); err != nil {
-				return fmt.Errorf("update deliveries: %w", err)
-			}
+		if err != nil {
+			return err
 		}
 		// Only outcomes applied above count for health: a batch recorded
 		// twice, or an attempt whose claim was taken over, counts once.
-		var err error
 		disabled, err = s.recordHealth(tx, p.Outcomes, recorded)
 		return err
 	})
@@ -342,6 +310,137 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 	}
 	s.endpointsDisabled(ctx, disabled)
 	return nil
+}
+
+// recordPostgres records outcomes on Postgres in two statements whose text
+// does not depend on the batch size (one prepared statement each, however
+// many outcomes): the batch travels as one JSON parameter, read with
+// jsonb_to_recordset. Attempts of deliveries deleted meanwhile are skipped in
+// the INSERT itself.
+func recordPostgres(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempts []attemptRow) ([]recordedOutcome, error) {
+	type attemptJSON struct {
+		ID              string `json:"id"`
+		DeliveryID      string `json:"delivery_id"`
+		At              string `json:"at"`
+		DurationMS      int64  `json:"duration_ms"`
+		StatusCode      int    `json:"status_code"`
+		ResponseHeaders string `json:"response_headers"`
+		ResponseBody    string `json:"response_body"`
+		Error           string `json:"error"`
+	}
+	type outcomeJSON struct {
+		ID             string  `json:"id"`
+		Status         string  `json:"status"`
+		AttemptCount   int     `json:"attempt_count"`
+		NextAttemptAt  *int64  `json:"next_attempt_at"`
+		LastStatusCode int     `json:"last_status_code"`
+		LastError      string  `json:"last_error"`
+		DeliveredAt    *string `json:"delivered_at"`
+	}
+	as := make([]attemptJSON, len(attempts))
+	for i, a := range attempts {
+		as[i] = attemptJSON{ID: a.ID, DeliveryID: a.DeliveryID, At: a.At.Format(timeLayout), DurationMS: a.DurationMS,
+			StatusCode: a.StatusCode, ResponseHeaders: a.ResponseHeaders, ResponseBody: a.ResponseBody, Error: a.Error}
+	}
+	outs := make([]outcomeJSON, len(p.Outcomes))
+	for i, o := range p.Outcomes {
+		outs[i] = outcomeJSON{ID: o.Attempt.DeliveryID, Status: string(o.Status), AttemptCount: o.AttemptCount,
+			NextAttemptAt: msPtr(o.NextAttemptAt), LastStatusCode: o.LastStatusCode, LastError: o.LastError}
+		if o.DeliveredAt != nil {
+			outs[i].DeliveredAt = new(ts(*o.DeliveredAt).Format(timeLayout))
+		}
+	}
+	aj, err := json.Marshal(as)
+	if err != nil {
+		return nil, fmt.Errorf("insert attempts: %w", err)
+	}
+	oj, err := json.Marshal(outs)
+	if err != nil {
+		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	err = tx.Exec(`INSERT INTO attempts (id, delivery_id, at, duration_ms, status_code, response_headers, response_body, error)
+		SELECT a.id, a.delivery_id, a.at, a.duration_ms, a.status_code, a.response_headers, a.response_body, a.error
+		FROM jsonb_to_recordset(CAST(? AS jsonb)) AS a(id text, delivery_id text, at timestamptz, duration_ms bigint,
+			status_code integer, response_headers text, response_body text, error text)
+		WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
+		ON CONFLICT (id) DO NOTHING`, string(aj)).Error
+	if err != nil {
+		return nil, fmt.Errorf("insert attempts: %w", err)
+	}
+	rows, err := tx.Raw(`UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
+			last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
+			claimed_by = NULL, lease_until = NULL
+		FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id text, status text, attempt_count integer, next_attempt_at bigint,
+			last_status_code integer, last_error text, delivered_at timestamptz)
+		WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'
+		RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`, string(oj), p.Owner).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	// Scanned by hand: gorm's reflective Scan doubled the cost of this statement.
+	recorded, err := scanRecorded(rows, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	return recorded, nil
+}
+
+// recordSQLite records outcomes on SQLite: the deliveries still there are
+// found, their attempts inserted in batches, and the deliveries updated with
+// one UPDATE … FROM (VALUES …) per batch.
+func (s *Store) recordSQLite(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempts []attemptRow, recorded []recordedOutcome) ([]recordedOutcome, error) {
+	const cols = 7
+	row := "(CAST(? AS text), CAST(? AS text), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS text))"
+	exists := make(map[string]bool, len(attempts))
+	for _, batch := range chunks(attempts, s.batchRows(1)) {
+		ids := make([]string, len(batch))
+		for i, a := range batch {
+			ids[i] = a.DeliveryID
+		}
+		var found []string
+		if err := tx.Model(&deliveryRow{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+			return nil, fmt.Errorf("find deliveries: %w", err)
+		}
+		for _, id := range found {
+			exists[id] = true
+		}
+	}
+	kept := slices.DeleteFunc(slices.Clone(attempts), func(a attemptRow) bool { return !exists[a.DeliveryID] })
+	if len(kept) > 0 {
+		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).
+			CreateInBatches(kept, s.batchRows(8)).Error
+		if err != nil {
+			return nil, fmt.Errorf("insert attempts: %w", err)
+		}
+	}
+	for _, batch := range chunks(p.Outcomes, s.batchRows(cols)) {
+		var values strings.Builder
+		args := make([]any, 0, cols*len(batch)+1)
+		for i, o := range batch {
+			if i > 0 {
+				values.WriteString(", ")
+			}
+			values.WriteString(row)
+			args = append(args, o.Attempt.DeliveryID, string(o.Status), o.AttemptCount, msPtr(o.NextAttemptAt),
+				o.LastStatusCode, o.LastError, tsPtr(o.DeliveredAt))
+		}
+		args = append(args, p.Owner)
+		rows, err := tx.Raw(`WITH v (id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at) AS (VALUES `+
+			values.String()+`)
+				UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
+					last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
+					claimed_by = NULL, lease_until = NULL
+				FROM v WHERE deliveries.id = v.id AND deliveries.claimed_by = ? AND deliveries.status = 'sending'
+				RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`, args...).Rows()
+		if err != nil {
+			return nil, fmt.Errorf("update deliveries: %w", err)
+		}
+		// Scanned by hand: gorm's reflective Scan doubled the cost of this statement.
+		if recorded, err = scanRecorded(rows, recorded); err != nil {
+			return nil, fmt.Errorf("update deliveries: %w", err)
+		}
+	}
+	return recorded, nil
 }
 
 // DeliveryReleaseClaims implements actions.Queue: the deliveries return to

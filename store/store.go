@@ -178,6 +178,10 @@ func openSQLite(name, query string, writer bool, conns int, gcfg *gorm.Config) (
 		"synchronous(NORMAL)",
 		"foreign_keys(1)",
 		"cache_size(-16000)", // 16 MiB per connection
+		// Statement journals (a multi-row statement inside a transaction
+		// keeps one, to undo itself alone) in memory rather than in a
+		// temporary file: they were a tenth of the CPU time, in write calls.
+		"temp_store(MEMORY)",
 	} {
 		q.Add("_pragma", p)
 	}

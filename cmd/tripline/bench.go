@@ -34,6 +34,7 @@ type benchConfig struct {
 	Batch       int
 	Concurrency int
 	Endpoints   int
+	Rate        float64
 	DatabaseURL string
 	CPUProfile  string
 	Wait        time.Duration
@@ -45,6 +46,7 @@ func (c *benchConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Batch, "batch", 100, "events per POST /v1/events (at most 1000)")
 	fs.IntVar(&c.Concurrency, "concurrency", 4, "requests to the API in flight at once")
 	fs.IntVar(&c.Endpoints, "endpoints", 1, "endpoints (and rules) the deliveries are spread over")
+	fs.Float64Var(&c.Rate, "rate", 0, "events per second to post, at a steady pace (default: as fast as the API takes them); with a low rate the latency is that of an idle server")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres://… to bench Postgres (in a schema of its own, dropped at the end); default: SQLite in a temporary directory")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.DurationVar(&c.Wait, "wait", 2*time.Minute, "how long to wait for the last deliveries after the last event")
@@ -80,6 +82,7 @@ type benchReceiver struct {
 	last      atomic.Int64 // unix ns of the latest delivery
 	mu        sync.Mutex
 	latencies []time.Duration
+	answers   []time.Duration // how long each POST /v1/events took
 }
 
 func (br *benchReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +144,8 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 		return errors.New("--batch must be 1 to 1000")
 	case bc.Concurrency < 1 || bc.Endpoints < 1:
 		return errors.New("--concurrency and --endpoints must be at least 1")
+	case bc.Rate < 0:
+		return errors.New("--rate must not be negative")
 	}
 	if bc.Events == 0 && bc.Duration == 0 {
 		bc.Events = 20000
@@ -246,7 +251,11 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "tripline bench: %s, %d endpoint(s), batches of %d, %d in flight, %s\n", dialect, bc.Endpoints, bc.Batch, bc.Concurrency, benchGoal(bc))
+	pace := ""
+	if bc.Rate > 0 {
+		pace = fmt.Sprintf(", %g events/s", bc.Rate)
+	}
+	fmt.Fprintf(stdout, "tripline bench: %s, %d endpoint(s), batches of %d, %d in flight%s, %s\n", dialect, bc.Endpoints, bc.Batch, bc.Concurrency, pace, benchGoal(bc))
 
 	// Post events until the count or the duration is reached.
 	var next, ingested atomic.Int64
@@ -255,11 +264,25 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	if bc.Duration > 0 {
 		stopAt = begin.Add(bc.Duration)
 	}
+	// With --rate, a batch may go only when its turn on the schedule has
+	// come: batch n at begin + n×batch/rate.
+	var turns atomic.Int64
+	waitTurn := func() {
+		if bc.Rate <= 0 {
+			return
+		}
+		n := turns.Add(1) - 1
+		at := begin.Add(time.Duration(float64(n*int64(bc.Batch)) / bc.Rate * float64(time.Second)))
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, bc.Concurrency)
 	for range bc.Concurrency {
 		wg.Go(func() {
 			for {
+				waitTurn()
 				if !stopAt.IsZero() && time.Now().After(stopAt) {
 					return
 				}
@@ -279,6 +302,10 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 					errc <- err
 					return
 				}
+				answered := time.Since(time.Unix(0, now))
+				br.mu.Lock()
+				br.answers = append(br.answers, answered)
+				br.mu.Unlock()
 				ingested.Add(int64(to - from))
 			}
 		})
@@ -316,18 +343,21 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	total := ingested.Load()
 	deliverTime := time.Unix(0, br.last.Load()).Sub(begin)
 	br.mu.Lock()
-	lat := slices.Clone(br.latencies)
+	lat, answers := slices.Clone(br.latencies), slices.Clone(br.answers)
 	br.mu.Unlock()
 	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		if len(lat) == 0 {
+	slices.Sort(answers)
+	pctOf := func(d []time.Duration, p float64) float64 {
+		if len(d) == 0 {
 			return 0
 		}
-		return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)]) / float64(time.Millisecond)
+		return float64(d[min(int(p*float64(len(d))), len(d)-1)]) / float64(time.Millisecond)
 	}
+	pct := func(p float64) float64 { return pctOf(lat, p) }
 	fmt.Fprintf(stdout, "events:       %d in %.2fs: %.0f events/s ingested\n", total, ingestTime.Seconds(), float64(total)/ingestTime.Seconds())
 	fmt.Fprintf(stdout, "deliveries:   %d in %.2fs: %.0f deliveries/s\n", br.delivered.Load(), deliverTime.Seconds(), float64(br.delivered.Load())/deliverTime.Seconds())
 	fmt.Fprintf(stdout, "latency:      p50 %.1f ms, p99 %.1f ms, max %.1f ms (event posted to delivery received)\n", pct(0.50), pct(0.99), pct(1))
+	fmt.Fprintf(stdout, "ingest:       p50 %.1f ms, p99 %.1f ms, max %.1f ms (POST /v1/events answered)\n", pctOf(answers, 0.50), pctOf(answers, 0.99), pctOf(answers, 1))
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -50,8 +52,10 @@ type browser struct {
 	ctx  context.Context
 	base string
 
-	mu     sync.Mutex
-	errors []string // uncaught exceptions and console errors of the page
+	mu      sync.Mutex
+	errors  []string // uncaught exceptions and console errors of the page
+	dialogs []string // messages of confirm() and prompt() dialogs, accepted
+	prompt  string   // the answer to the next prompt()
 }
 
 // browserSlots bounds how many Chromiums run at once: the machine has two
@@ -83,6 +87,21 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			b.addError("exception: " + ev.ExceptionDetails.Error())
+		case *cdplog.EventEntryAdded:
+			// Browser-made messages: a refused Content-Security-Policy among
+			// them. Failed requests (a 401 while signed out, a 404 the page
+			// handles) are the network's and expected.
+			if e := ev.Entry; e.Level == cdplog.LevelError && e.Source != cdplog.SourceNetwork {
+				b.addError(fmt.Sprintf("%s error: %s", e.Source, e.Text))
+			}
+		case *page.EventJavascriptDialogOpening:
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, ev.Message)
+			answer := b.prompt
+			b.mu.Unlock()
+			go func() { // not on the event goroutine: Run would wait on itself
+				_ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true).WithPromptText(answer))
+			}()
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type == runtime.APITypeError {
 				var parts []string
@@ -93,7 +112,9 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 			}
 		}
 	})
-	if err := chromedp.Run(ctx); err != nil { // starts the browser
+	// The window has a minimum width (500 px headless): a phone's viewport
+	// is emulated instead.
+	if err := chromedp.Run(ctx, cdplog.Enable(), chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	t.Cleanup(func() {
@@ -104,6 +125,45 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 		}
 	})
 	return b
+}
+
+// answerPrompt sets the text the next prompt() dialogs get.
+func (b *browser) answerPrompt(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.prompt = s
+}
+
+// lastDialog returns the message of the last dialog the page opened.
+func (b *browser) lastDialog() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.dialogs) == 0 {
+		return ""
+	}
+	return b.dialogs[len(b.dialogs)-1]
+}
+
+// noOverflow fails the test when the page is wider than the window (at
+// phone width: a table or a row that does not wrap).
+func (b *browser) noOverflow(what string) {
+	b.t.Helper()
+	var over struct{ Scroll, Inner int }
+	b.eval(`({Scroll: document.documentElement.scrollWidth, Inner: window.innerWidth})`, &over)
+	if over.Scroll > over.Inner {
+		b.t.Errorf("%s: the page is %d px wide in a %d px window", what, over.Scroll, over.Inner)
+	}
+}
+
+// unlabelled returns the form controls of the page without an accessible
+// name (a label, aria-label or aria-labelledby).
+func (b *browser) unlabelled() []string {
+	b.t.Helper()
+	var out []string
+	b.eval(`[...document.querySelectorAll('input, select, textarea, button')].filter(e => e.type !== 'hidden' && e.offsetParent !== null &&
+		!(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') &&
+		!(e.tagName === 'BUTTON' && e.textContent.trim())).map(e => e.outerHTML.slice(0, 120))`, &out)
+	return out
 }
 
 func (b *browser) addError(s string) {

@@ -344,7 +344,7 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	var scheduler *engine.Scheduler // the pipeline wakes it when it arms a sooner due time
-	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake, Observer: mx,
+	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake, Observer: mx, Dispatcher: worker,
 		OnArm: func(next time.Time) { scheduler.Wake(next) }})
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ export function where(e) {
 // controlFor finds the control of an error's field: the exact path, else
 // the longest path that contains it ("actions[0].body" for
 // "actions[0].body.a").
-function controlFor(form, path) {
+export function controlFor(form, path) {
   if (!path) return null;
   let best = null;
   for (const el of form.querySelectorAll('[data-field]')) {
@@ -75,7 +75,9 @@ export function showProblem(form, problem) {
   }
   const summary = h('div', { class: 'problem-summary', role: 'alert', tabindex: '-1' },
     h('p', {}, h('strong', {}, problem.detail)), items.length ? h('ul', {}, items) : null);
-  form.prepend(summary);
+  const heading = form.querySelector(':scope > h1, :scope > h2');
+  if (heading) heading.after(summary);
+  else form.prepend(summary);
   summary.focus();
   return summary;
 }

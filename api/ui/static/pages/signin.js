@@ -25,7 +25,7 @@ export async function render(view, ctx) {
       const s = await request('POST', '/ui/session', { api_key: key.value });
       ctx.signedIn(s);
     } catch (err) {
-      if (err.status === 401) err.errors = [{ field: 'api_key', message: err.detail }];
+      if (err.status === 401) err.errors = [{ field: 'api_key', message: 'No workspace has this key: check that it was copied whole, or make a new one with tripline keys create.' }];
       showProblem(form, err);
       key.focus();
     } finally {

@@ -228,7 +228,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 
 	// At phone width no page scrolls sideways.
 	b.run("phone", chromedp.EmulateViewport(390, 844))
-	for _, page := range []string{"#/endpoints", "#/endpoints/" + epID, "#/deliveries", "#/deliveries/" + did} {
+	for _, page := range []string{"#/endpoints", "#/endpoints/" + epID, "#/deliveries", "#/deliveries?contact_id=c_1", "#/deliveries/" + did} {
 		openFresh(b, page)
 		var overflow int
 		b.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
@@ -236,6 +236,9 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 			var wide string
 			b.eval(`[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')`, &wide)
 			t.Errorf("%s at 390px is %dpx wider than the screen: %s", page, overflow, wide)
+		}
+		if page == "#/deliveries?contact_id=c_1" {
+			quietShot(b, "deliveries-phone")
 		}
 	}
 }

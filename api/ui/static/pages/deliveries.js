@@ -146,6 +146,7 @@ export function chart(stats, width) {
   const top = niceMax(max);
   const bw = (W - pad.l - pad.r) / Math.max(1, buckets.length);
   const y = (n) => pad.t + (H - pad.t - pad.b) * (1 - n / top);
+  const every = bw * 6 >= 90 ? 6 : 12; // hours between x labels: fewer when narrow
   const present = statusOrder.filter((st) => stats.counts[st] > 0);
   // since was rounded down to the hour: the range asked for is the whole hours.
   const hours = Math.floor((new Date(stats.until) - new Date(stats.since)) / 3600000);
@@ -175,7 +176,7 @@ export function chart(stats, width) {
     const last = i === buckets.length - 1;
     if (i === 0) svg.append(s('text', { x, y: H - 8, 'text-anchor': 'start' }, hourFmt.format(d)));
     else if (last) svg.append(s('text', { x: x + bw, y: H - 8, 'text-anchor': 'end' }, hourFmt.format(d)));
-    else if (i % 6 === 0 && buckets.length - i > 3) svg.append(s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle' }, hourFmt.format(d)));
+    else if (i % every === 0 && buckets.length - i > every / 2) svg.append(s('text', { x: x + bw / 2, y: H - 8, 'text-anchor': 'middle' }, hourFmt.format(d)));
   });
   const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
     (present.length ? present : ['succeeded', 'failed', 'dead']).map((st) => h('span', { class: `k-${st}` }, st)));

@@ -163,6 +163,7 @@ func New(cfg Config) (http.Handler, error) {
 	endpoints.routes(v1, "/endpoints")
 	s.opsRoutes(v1, endpoints)
 	v1.GET("/deliveries", s.listDeliveries)
+	v1.GET("/deliveries/stats", s.deliveryStats)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	return r, nil
 }

@@ -1,12 +1,14 @@
 package api_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
@@ -361,6 +363,35 @@ func (s *fakeStore) DeliveryGet(_ context.Context, ws, id string) (actions.Deliv
 	defer unlock()
 	fd, err := get(s.deliveries, ws, id, deliveryWS)
 	return fd.d, fd.msg, fd.attempts, err
+}
+
+func (s *fakeStore) DeliveryStats(_ context.Context, p api.DeliveryStatsParams) ([]api.DeliveryHourCount, error) {
+	unlock, err := s.enter("DeliveryStats")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	type key struct {
+		hour   time.Time
+		status actions.Status
+	}
+	counts := map[key]int{}
+	for _, fd := range s.deliveries {
+		d := fd.d
+		if d.WorkspaceID != p.WorkspaceID || d.CreatedAt.Before(p.Since) || !d.CreatedAt.Before(p.Until) ||
+			p.EndpointID != "" && d.EndpointID != p.EndpointID || p.RuleID != "" && d.RuleID != p.RuleID {
+			continue
+		}
+		counts[key{d.CreatedAt.UTC().Truncate(time.Hour), d.Status}]++
+	}
+	out := make([]api.DeliveryHourCount, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, api.DeliveryHourCount{Hour: k.hour, Status: k.status, Count: n})
+	}
+	slices.SortFunc(out, func(a, b api.DeliveryHourCount) int {
+		return cmp.Or(a.Hour.Compare(b.Hour), strings.Compare(string(a.Status), string(b.Status)))
+	})
+	return out, nil
 }
 
 func (s *fakeStore) putEndpoint(e actions.Endpoint) {

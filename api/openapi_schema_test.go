@@ -46,6 +46,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Trigger": engine.Trigger{}, "Action": engine.Action{}, "Frequency": engine.Frequency{},
 		"EndpointInput": endpointInput{}, "Endpoint": endpointJSON{}, "EndpointStats": endpointStats{},
 		"Delivery": deliveryJSON{}, "DeliveryDetail": deliveryDetailJSON{}, "Attempt": attemptJSON{},
+		"DeliveryStats": deliveryStatsJSON{}, "DeliveryHourBucket": deliveryBucketJSON{},
 		"EndpointTestResult": testResultJSON{}, "ConditionSource": conditionJSON{},
 		"ConditionRow": engine.Row{}, "Conditions": engine.Conditions{},
 		"ParsedCondition": parsedJSON{}, "TriggerParam": triggers.Param{}, "TriggerSpec": triggerJSON{},

@@ -47,6 +47,10 @@ type Store interface {
 	DeliveryList(ctx context.Context, params DeliveryListParams) ([]actions.Delivery, error)
 	// DeliveryGet returns a delivery with its message and attempts, oldest first.
 	DeliveryGet(ctx context.Context, workspaceID, id string) (actions.Delivery, actions.Message, []actions.Attempt, error)
+	// DeliveryStats counts the deliveries created in [Since, Until) by the
+	// UTC hour of their creation and their status, ordered by hour then
+	// status; hours without deliveries are left out.
+	DeliveryStats(ctx context.Context, params DeliveryStatsParams) ([]DeliveryHourCount, error)
 
 	HookStore
 	OpsStore
@@ -79,6 +83,24 @@ type DeliveryListParams struct {
 	Event      string
 	Status     actions.Status
 	Since      time.Time // created at or after; zero for all
+}
+
+// DeliveryStatsParams select the deliveries GET /v1/deliveries/stats
+// counts; empty filters match all.
+type DeliveryStatsParams struct {
+	WorkspaceID string
+	EndpointID  string
+	RuleID      string
+	Since       time.Time // created at or after
+	Until       time.Time // created before
+}
+
+// DeliveryHourCount is how many deliveries of one status were created in
+// one hour.
+type DeliveryHourCount struct {
+	Hour   time.Time // UTC, on the hour
+	Status actions.Status
+	Count  int
 }
 
 // HookStore is what the REST-hook and contact handlers need from storage; it

@@ -65,8 +65,11 @@
 // whatever the backlog; deliveries_lease_idx (lease_until) WHERE status =
 // 'sending' finds expired leases. The delivery log has indexes
 // (workspace_id, id) and (workspace_id, endpoint_id | rule_id | contact_id,
-// id) for its filters, newest first, and (endpoint_id, status) for
-// EndpointStats and for pausing and resuming an endpoint's deliveries.
+// id) for its filters, newest first, (endpoint_id, status) for
+// EndpointStats and for pausing and resuming an endpoint's deliveries, and
+// (workspace_id, created_at, status) for DeliveryStats, which buckets a range
+// of hours without reading older deliveries (the UTC hour is the first 13
+// characters of the SQLite text, date_trunc of the UTC time on Postgres).
 //
 // JSON documents (contact state, trigger events, a rule's trigger, actions and
 // frequency, endpoint headers and retry schedules, message payloads) are text

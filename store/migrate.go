@@ -23,6 +23,7 @@ var migrations = []*gormigrate.Migration{
 	migration0005,
 	migration0006,
 	migration0007,
+	migration0008,
 }
 
 // Migrate brings the schema up to date. It is idempotent, and safe to run

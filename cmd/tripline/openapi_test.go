@@ -284,6 +284,10 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(200, "GET", "/v1/deliveries?rule_id="+rid+"&contact_id=c_1&event=tag_applied&limit=1", nil)
 		c.bad(400, "GET", "/v1/deliveries?status=lost", nil)
 		c.ok(400, "GET", "/v1/deliveries?since=yesterday", nil)
+		if st := c.ok(200, "GET", "/v1/deliveries/stats?endpoint_id="+eid, nil); st["total"] != float64(1) {
+			t.Fatalf("stats: %v", st)
+		}
+		c.ok(400, "GET", "/v1/deliveries/stats?since=yesterday", nil)
 		c.ok(200, "GET", "/v1/deliveries/"+did, nil)
 		c.ok(404, "GET", "/v1/deliveries/msg_nope", nil)
 

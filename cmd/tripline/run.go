@@ -400,6 +400,7 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "Tripline %s listening on http://%s (database: %s)\n", Version, displayAddr(ln.Addr()), st.Dialect())
+	fmt.Fprintf(stdout, "Web UI: http://%s/ (sign in with an API key)\n", displayAddr(ln.Addr()))
 
 	select {
 	case <-ctx.Done():

@@ -87,6 +87,7 @@ func (s *server) signIn(c *gin.Context) {
 		return
 	}
 	s.setSessionCookie(c, token, int(s.SessionTTL/time.Second))
+	c.Header("Cache-Control", "no-store") // it holds the CSRF token
 	writeJSON(c, http.StatusCreated, newSessionJSON(ws, token, session.ExpiresAt))
 }
 
@@ -96,6 +97,7 @@ func (s *server) getSession(c *gin.Context) {
 	if !ok {
 		return
 	}
+	c.Header("Cache-Control", "no-store")
 	writeJSON(c, http.StatusOK, newSessionJSON(ws, token, session.ExpiresAt))
 }
 

@@ -67,6 +67,9 @@ func TestSessionSignIn(t *testing.T) {
 		t.Fatalf("cookie %q / csrf %q: want a fresh random token, not the key", c.Value, br.csrf)
 	}
 	res := br.do(http.MethodGet, "/ui/session", "").want(t, http.StatusOK)
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("GET /ui/session Cache-Control %q: it holds the CSRF token, want no-store", cc)
+	}
 	if ws := res.Body["workspace"].(map[string]any); ws["id"] != "ws_a" || ws["name"] != "a" || res.str("csrf_token") != br.csrf {
 		t.Fatalf("GET /ui/session: %s", res.Raw)
 	}

@@ -82,6 +82,8 @@ func (s *server) simulate(c *gin.Context) {
 		errs.add("contact_id", "goes with rule and without event; with an event, the event's contact_id names the contact")
 	case in.Event == nil && in.Rule == nil:
 		errs.add("event", "is required: an inbound event as POST /v1/events takes it")
+	case in.Event == nil && in.Contact != nil:
+		errs.add("contact", "goes with event; to run a rule against a stored contact, name it in contact_id")
 	case in.Event != nil:
 		for _, fe := range in.Event.Validate() {
 			field := "event"

@@ -125,6 +125,8 @@ func TestSimulateDraftRule(t *testing.T) {
 	b.do(http.MethodPost, "/v1/simulate", map[string]any{"rule": draft, "contact_id": "c_404"}).field(t, "contact_id", "no contact")
 	b.do(http.MethodPost, "/v1/simulate", map[string]any{"contact_id": "c_9",
 		"event": map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "x"}}).field(t, "contact_id", "goes with rule")
+	// A contact state without an event would be silently ignored: refused.
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"rule": draft, "contact": map[string]any{"tags": []string{"a"}}}).field(t, "contact", "goes with event")
 
 	// With an event, the draft alone meets the event's trigger events.
 	res = b.do(http.MethodPost, "/v1/simulate", map[string]any{"rule": draft,

@@ -183,7 +183,14 @@ func (b *browser) run(what string, actions ...chromedp.Action) {
 // open navigates to a hash route ("#/rules") and waits for the page.
 func (b *browser) open(hash string) {
 	b.t.Helper()
-	b.run("open "+hash, chromedp.Navigate(b.base+"/"+hash), b.settled())
+	var current string
+	b.run("read the location", chromedp.Location(&current))
+	if target := b.base + "/" + hash; current != target {
+		b.run("open "+hash, chromedp.Navigate(target), b.settled())
+		return
+	}
+	// The same address: navigating would change nothing; load it afresh.
+	b.run("reload "+hash, chromedp.Reload(), b.settled())
 }
 
 // settled waits until the current page has rendered (main is not busy).

@@ -97,7 +97,7 @@ func TestUIEndpointsAndDeliveries(t *testing.T) {
 	filter := func(name, value string) {
 		t.Helper()
 		rerender(b, "filter "+name+"="+value,
-			chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector('select[name=%q]'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, name, value), nil))
+			chromedp.Evaluate(fmt.Sprintf(`(() => { document.querySelector('select[name=%q]').value = %q; document.querySelector('form.filters button[type=submit]').click(); })()`, name, value), nil))
 	}
 	filter("status", "failed")
 	b.waitText(`table.deliveries tbody`, "No delivery matches these filters.")

@@ -63,6 +63,18 @@ func TestUIFoldersAndRules(t *testing.T) {
 	}
 	b.waitText(row, "folder off")
 
+	// A switch whose change fails flips back and says why (and the page
+	// throws nothing: the harness fails on an unhandled rejection).
+	gone := tl.must(201, "POST", "/v1/folders", map[string]any{"name": "Gone soon"})
+	b.open("#/rules")
+	sel := fmt.Sprintf(`li[data-folder=%q] input[role="switch"]`, gone["id"])
+	b.run("wait for the folder", chromedp.WaitVisible(sel, chromedp.ByQuery))
+	tl.must(204, "DELETE", "/v1/folders/"+gone["id"].(string), nil)
+	b.run("switch a deleted folder", chromedp.Click(sel, chromedp.ByQuery))
+	b.waitText(`#toast`, "no folder")
+	var checked bool
+	b.run("switch flipped back", chromedp.Poll(fmt.Sprintf(`document.querySelector(%q).checked && !document.querySelector(%q).disabled`, sel, sel), &checked))
+
 	// A new folder, made in the UI, opens empty.
 	b.run("new folder",
 		chromedp.Click(`//button[contains(., "New folder")]`, chromedp.BySearch),

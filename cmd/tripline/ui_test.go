@@ -75,6 +75,14 @@ func TestUIKeyboard(t *testing.T) {
 		t.Fatalf("title %q", title)
 	}
 
+	// The skip link moves focus into the page and is not taken for a route.
+	b.run("skip link", chromedp.Focus(`#skip`, chromedp.ByQuery), chromedp.KeyEvent("\r"))
+	var where string
+	b.eval(`location.hash + ' ' + document.activeElement.tagName + ' ' + document.querySelector('main h1').textContent`, &where)
+	if where != "#/rules H1 Rules" {
+		t.Fatalf("after the skip link: %q, want the Rules page with focus on its heading", where)
+	}
+
 	// Tab to the folder's switch and press Space.
 	var reached bool
 	for i := 0; i < 30 && !reached; i++ {

@@ -34,7 +34,8 @@ let cleanup = null;
 let renderSeq = 0;
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, '') || '/rules';
+  // Only "#/…" is a route; anything else (an in-page anchor) is the default.
+  const raw = location.hash.startsWith('#/') ? location.hash.slice(1) : '/rules';
   const [path, query = ''] = raw.split('?');
   return { path, query: new URLSearchParams(query) };
 }
@@ -47,8 +48,9 @@ function match(path) {
     const params = {};
     let ok = true;
     pp.forEach((p, i) => {
-      if (p.startsWith(':')) params[p.slice(1)] = decodeURIComponent(parts[i]);
-      else if (p !== parts[i]) ok = false;
+      if (p.startsWith(':')) {
+        try { params[p.slice(1)] = decodeURIComponent(parts[i]); } catch { ok = false; } // "%E0": not found
+      } else if (p !== parts[i]) ok = false;
     });
     if (ok) return { page, params };
   }
@@ -76,7 +78,7 @@ async function render() {
   const { path, query } = parseHash();
   if (cleanup) { try { cleanup(); } catch { /* a page's cleanup must not stop navigation */ } cleanup = null; }
   if (!session && path !== '/signin') {
-    sessionStorage.setItem('tripline.after', location.hash || '#/rules');
+    sessionStorage.setItem('tripline.after', location.hash.startsWith('#/') ? location.hash : '#/rules');
     navigate('#/signin');
     return;
   }
@@ -143,6 +145,12 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', render);
+
+// The skip link moves focus to the page, without being taken for a route.
+document.getElementById('skip').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  (view.querySelector('h1') || view).focus();
+});
 
 async function boot() {
   try {

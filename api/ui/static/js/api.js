@@ -19,7 +19,7 @@ export class Problem extends Error {
   }
 }
 
-export async function request(method, path, body) {
+export async function request(method, path, body, retried = false) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -38,12 +38,24 @@ export async function request(method, path, body) {
   if (text) {
     try { data = JSON.parse(text); } catch { data = { detail: text.slice(0, 200) }; }
   }
+  if (res.status === 403 && !retried && method !== 'GET' && !path.startsWith('/ui/session') && p403IsCSRF(data)) {
+    // Signing in again in another tab replaced the session, and its token.
+    try {
+      const s = await request('GET', '/ui/session');
+      setCSRF(s.csrf_token);
+      return request(method, path, body, true);
+    } catch { /* fall through to the 403 */ }
+  }
   if (!res.ok) {
     const p = new Problem(res.status, data);
     if (res.status === 401 && !path.startsWith('/ui/session')) onUnauthorized(p);
     throw p;
   }
   return data;
+}
+
+function p403IsCSRF(data) {
+  return typeof data?.detail === 'string' && data.detail.includes('X-CSRF-Token');
 }
 
 export const api = {

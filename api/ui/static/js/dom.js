@@ -90,16 +90,16 @@ export function copyButton(text, label = 'Copy') {
 }
 
 // toggle is a switch (a checkbox with role=switch) labelled for screen
-// readers; onChange(checked) may throw or reject to undo the change.
+// readers; onChange(checked) throws or rejects to undo the change (after
+// saying why: the switch only flips back).
 export function toggle(label, checked, onChange) {
   const input = h('input', { type: 'checkbox', role: 'switch', checked, 'aria-label': label, class: 'switch' });
   input.addEventListener('change', async () => {
     input.disabled = true;
     try {
       await onChange(input.checked);
-    } catch (err) {
+    } catch {
       input.checked = !input.checked;
-      throw err;
     } finally {
       input.disabled = false;
     }

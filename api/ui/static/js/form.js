@@ -68,10 +68,15 @@ export function showProblem(form, problem) {
       const err = ctl._errorEl;
       err.hidden = false;
       err.textContent = err.textContent ? `${err.textContent} ${msg}` : msg;
-      if (e.line && typeof ctl.setSelectionRange === 'function') ctl.dataset.errorAt = offsetOf(ctl.value, e.line, e.column);
+      // Line and column point into the control's own text only when the
+      // error is the control's field (not a template string inside it).
+      if (e.line && ctl.dataset.field === e.field && typeof ctl.setSelectionRange === 'function') ctl.dataset.errorAt = offsetOf(ctl.value, e.line, e.column);
     }
     const label = e.field ? `${e.field}: ` : '';
-    items.push(h('li', {}, ctl ? h('a', { href: `#${ctl.id}`, on: { click: (ev) => { ev.preventDefault(); focusAt(ctl); } } }, label + msg) : label + msg));
+    // A group (a fieldset of checkboxes) is reached through its first control.
+    const target = ctl && ctl.matches('fieldset') ? ctl.querySelector('input, select, textarea') || ctl : ctl;
+    if (target && !target.id) target.id = uid('f');
+    items.push(h('li', {}, target ? h('a', { href: `#${target.id}`, on: { click: (ev) => { ev.preventDefault(); focusAt(target); } } }, label + msg) : label + msg));
   }
   const summary = h('div', { class: 'problem-summary', role: 'alert', tabindex: '-1' },
     h('p', {}, h('strong', {}, problem.detail)), items.length ? h('ul', {}, items) : null);
@@ -94,6 +99,7 @@ function offsetOf(text, line, column) {
 // where the error is.
 export function focusAt(ctl) {
   ctl.focus();
+  ctl.scrollIntoView?.({ block: 'center' });
   if (ctl.dataset.errorAt && typeof ctl.setSelectionRange === 'function') {
     const at = Number(ctl.dataset.errorAt);
     ctl.setSelectionRange(at, at + 1);

@@ -25,19 +25,23 @@ export async function render(view, ctx) {
   const ruleName = new Map(rules.map((r) => [r.id, r.name]));
   const go = (over) => ctx.navigate(`#/deliveries${qs({ ...q, ...over })}`);
 
-  // Filters: each change updates the address, which renders the page again.
+  // Filters apply together with Apply (or Enter): the address changes and
+  // the page renders again. Not on each change: arrow keys on a closed select
+  // fire change, and re-rendering would take the reader's focus away.
   const epSel = select([['', 'All endpoints'], ...endpoints.map((e) => [e.id, e.name])], q.endpoint_id, { name: 'endpoint_id' });
   const ruleSel = select([['', 'All rules'], ...rules.map((r) => [r.id, r.name])], q.rule_id, { name: 'rule_id' });
   const statusSel = select([['', 'All statuses'], ...statusOrder.map((s) => [s, s])], q.status, { name: 'status' });
   const contact = input({ name: 'contact_id', value: q.contact_id, autocomplete: 'off', placeholder: 'c_123' });
-  for (const s of [epSel, ruleSel, statusSel]) s.addEventListener('change', () => go({ [s.name]: s.value }));
   const filters = h('form', { class: 'filters card', role: 'search', 'aria-label': 'Filter deliveries' },
     field('Endpoint', epSel), field('Rule', ruleSel), field('Status', statusSel),
     field('Contact id', contact),
     h('div', { class: 'row filter-buttons' },
       h('button', { type: 'submit', class: 'secondary' }, 'Apply'),
       Object.values(q).some(Boolean) ? h('a', { href: '#/deliveries', class: 'button secondary' }, 'Clear filters') : null));
-  filters.addEventListener('submit', (ev) => { ev.preventDefault(); go({ contact_id: contact.value.trim() }); });
+  filters.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go({ endpoint_id: epSel.value, rule_id: ruleSel.value, status: statusSel.value, contact_id: contact.value.trim(), cursor: '' });
+  });
 
   // Chart
   const chartBox = h('div', { class: 'chart-box' });
@@ -50,12 +54,16 @@ export async function render(view, ctx) {
   // Table
   const tbody = h('tbody');
   const pager = h('nav', { class: 'row pager', 'aria-label': 'Pages' });
-  const status = h('p', { class: 'muted small', role: 'status', 'aria-live': 'polite' });
+  const status = h('span', { role: 'status', 'aria-live': 'polite' });
+  const updated = h('span', {});
   async function loadTable() {
     const page = await api.get(`/v1/deliveries${qs({ ...q, limit: PAGE, cursor })}`);
     if (ctx.stale()) return;
+    // Keep the keyboard's place across a refresh.
+    const focusedRow = document.activeElement?.closest?.('tr[data-delivery]')?.dataset.delivery;
     clear(tbody);
     for (const d of page.data) tbody.append(row(d));
+    if (focusedRow) tbody.querySelector(`tr[data-delivery="${CSS.escape(focusedRow)}"] a`)?.focus();
     if (!page.data.length) {
       tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'empty' },
         Object.values(q).some(Boolean) ? 'No delivery matches these filters.' : 'No deliveries yet. When a rule fires, its webhooks show up here.')));
@@ -63,7 +71,13 @@ export async function render(view, ctx) {
     append(clear(pager), [
       cursor ? h('a', { class: 'button secondary small', href: `#/deliveries${qs(q)}` }, 'Newest') : null,
       page.next_cursor ? h('a', { class: 'button secondary small', href: `#/deliveries${qs({ ...q, cursor: page.next_cursor })}`, rel: 'next' }, 'Older →') : null]);
-    status.textContent = `${page.data.length} deliver${page.data.length === 1 ? 'y' : 'ies'} shown${cursor ? ' (older page)' : ''}. Updated ${new Date().toLocaleTimeString()}.`;
+    // The live region speaks when the list changes, not on every refresh.
+    const said = `${page.data.length} deliver${page.data.length === 1 ? 'y' : 'ies'} shown${cursor ? ' (older page)' : ''}.`;
+    if (status.dataset.said !== said) {
+      status.dataset.said = said;
+      status.textContent = said;
+    }
+    updated.textContent = `Updated ${new Date().toLocaleTimeString()}.`;
   }
   function row(d) {
     const code = d.last_status_code;
@@ -105,12 +119,13 @@ export async function render(view, ctx) {
       chartBox),
     h('section', { 'aria-labelledby': 'log-h' },
       h('h2', { id: 'log-h' }, 'Log'),
-      status,
+      h('p', { class: 'muted small' }, status, ' ', updated),
       h('div', { class: 'table-wrap' }, h('table', { class: 'stack deliveries' },
         h('thead', {}, h('tr', {}, ['Status', 'Event', 'HTTP', 'Attempts', 'Took', 'Contact', 'Created', 'Error'].map((t) => h('th', { class: ['HTTP', 'Attempts', 'Took'].includes(t) ? 'num' : null, title: t === 'Took' ? 'From creation to the successful attempt' : null }, t)))),
         tbody)),
       pager));
   await Promise.all([loadTable(), loadChart()]);
+  if (ctx.stale()) return undefined; // left during the first load: no timer
   arm();
   return () => clearInterval(timer);
 }

@@ -353,7 +353,8 @@ export async function render(view, ctx) {
     const addHeader = h('button', { type: 'button', class: 'secondary small' }, '+ Add header');
     addHeader.addEventListener('click', () => { const r = headerRow(); headersBox.append(r); r._key.focus(); });
 
-    const vars = h('ul', { class: 'var-list', 'aria-label': 'Variables' });
+    const varsLabel = uid('vars');
+    const vars = h('ul', { class: 'var-list', 'aria-labelledby': varsLabel });
     vars._insert = (v) => insertAt(lastText, `{{ ${v} }}`);
     varButtons.push(vars);
 
@@ -406,7 +407,7 @@ export async function render(view, ctx) {
       field('Send to', epSel, { name: `actions[${i}].endpoint_id` }), newBox, secretBox,
       h('div', { class: 'payload-grid' },
         h('div', {}, field('Payload template (JSON)', body, { name: `actions[${i}].body`, hint: 'Leave empty to send the default payload. "{{ expr }}" alone keeps the value\'s type; inside text it is written as text.' })),
-        h('div', { class: 'vars' }, h('p', { class: 'label', id: uid('vars') }, 'Insert a variable'), h('p', { class: 'hint' }, 'At the caret of the payload or a header value.'), vars)),
+        h('div', { class: 'vars' }, h('p', { class: 'label', id: varsLabel }, 'Insert a variable'), h('p', { class: 'hint' }, 'At the caret of the payload or a header value.'), vars)),
       h('details', { class: 'headers-details', open: a.headers.length > 0 },
         h('summary', {}, 'Extra headers'),
         h('div', { 'data-field': `actions[${i}].headers`, class: 'headers-wrap' }, headersBox), addHeader),
@@ -448,6 +449,9 @@ export async function render(view, ctx) {
   sourceSel.addEventListener('change', () => { contactField.hidden = sourceSel.value !== 'contact'; preview(); });
   const previewStatus = h('p', { class: 'preview-status', role: 'status', 'aria-live': 'polite' }, 'Preparing the preview…');
   const previewOut = h('div', { class: 'preview-out' });
+  // say updates the preview's live region only when its text changes, so a
+  // screen reader hears a new outcome, not every keystroke's re-run.
+  const say = (text) => { if (previewStatus.textContent !== text) previewStatus.textContent = text; };
   const previewCard = h('aside', { class: 'card preview', 'aria-labelledby': 'preview-h' },
     h('h2', { id: 'preview-h' }, 'Preview'),
     h('p', { class: 'hint' }, 'What this rule would do now, unsaved. Nothing is stored or sent.'),
@@ -494,7 +498,6 @@ export async function render(view, ctx) {
   async function preview() {
     clearTimeout(previewTimer);
     const seq = ++previewSeq;
-    previewStatus.textContent = 'Updating the preview…';
     let rule;
     let errors;
     try {
@@ -542,7 +545,7 @@ export async function render(view, ctx) {
     clear(previewOut);
     const te = res.trigger_events[0];
     if (o.matched) {
-      previewStatus.textContent = `Matched: the rule would send ${o.actions.length} webhook${o.actions.length === 1 ? '' : 's'}.`;
+      say(`Matched: the rule would send ${o.actions.length} webhook${o.actions.length === 1 ? '' : 's'}.`);
       previewOut.append(h('p', {}, h('span', { class: 'badge ok' }, 'Matched'), ' for ', te?.contact?.name || te?.contact_id || 'the contact'));
       o.actions.forEach((a, i) => {
         const ep = endpoints.find((e) => e.id === a.endpoint_id);
@@ -553,7 +556,7 @@ export async function render(view, ctx) {
           Object.keys(a.headers || {}).length ? h('dl', { class: 'meta small' }, Object.entries(a.headers).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : null));
       });
     } else {
-      previewStatus.textContent = `Not matched: ${REASONS[o.reason] || o.reason}.`;
+      say(`Not matched: ${REASONS[o.reason] || o.reason}.`);
       previewOut.append(h('p', {}, h('span', { class: 'badge warn' }, 'Not matched'), ' ', REASONS[o.reason] || o.reason, '.'),
         o.error ? h('p', { class: 'error' }, o.error) : null,
         h('p', { class: 'hint' }, 'Change the conditions or try another contact. Sending a test needs a matched preview.'));
@@ -565,7 +568,7 @@ export async function render(view, ctx) {
   }
   function showPreviewProblem(p) {
     clear(previewOut);
-    previewStatus.textContent = 'The preview cannot run yet.';
+    say('The preview cannot run yet.');
     const items = (p.errors || []).map((e) => h('li', {}, `${e.field ? `${e.field}: ` : ''}${e.message}${where(e)}`));
     previewOut.append(h('div', { class: 'problem-summary' }, h('p', {}, p.detail), items.length ? h('ul', {}, items) : null));
     markErrors(form, p.errors || [], false);
@@ -652,10 +655,14 @@ export async function render(view, ctx) {
   }
   function changed() {
     dirty = true;
+    lastPreview = null; // "send test" waits for the preview of what is shown now
     schedulePreview();
   }
-  form.addEventListener('input', (ev) => { if (ev.target !== contactIn) changed(); else schedulePreview(); });
-  form.addEventListener('change', (ev) => { if (ev.target !== contactIn && ev.target !== sourceSel) changed(); });
+  // Choosing "+ Create a new endpoint…" changes nothing yet: the endpoint
+  // comes when it is created.
+  const isNewEndpointChoice = (t) => t.classList?.contains('endpoint-select') && t.value === '__new';
+  form.addEventListener('input', (ev) => { if (isNewEndpointChoice(ev.target)) return; if (ev.target !== contactIn) changed(); else schedulePreview(); });
+  form.addEventListener('change', (ev) => { if (isNewEndpointChoice(ev.target)) return; if (ev.target !== contactIn && ev.target !== sourceSel) changed(); });
   const beforeUnload = (ev) => { if (dirty) { ev.preventDefault(); ev.returnValue = ''; } };
   window.addEventListener('beforeunload', beforeUnload);
   // In-app links (the menu, "Back to rules") ask before dropping changes.

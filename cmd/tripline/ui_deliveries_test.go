@@ -16,7 +16,11 @@ import (
 // enabling it sends that one. Every page fits a phone's width.
 func TestUIEndpointsAndDeliveries(t *testing.T) {
 	t.Parallel()
-	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	forEachDialect(t, testUIEndpointsAndDeliveries)
+}
+
+func testUIEndpointsAndDeliveries(t *testing.T, dialect string) {
+	tl := start(t, databaseURL(t, dialect), "--bootstrap-api-key", testKey)
 	rc := newReceiver(t)
 	b := newBrowser(t, tl, 1280, 900)
 	b.signIn(testKey)

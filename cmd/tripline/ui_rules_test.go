@@ -13,7 +13,11 @@ import (
 // duplicate and delete.
 func TestUIFoldersAndRules(t *testing.T) {
 	t.Parallel()
-	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	forEachDialect(t, testUIFoldersAndRules)
+}
+
+func testUIFoldersAndRules(t *testing.T, dialect string) {
+	tl := start(t, databaseURL(t, dialect), "--bootstrap-api-key", testKey)
 	rc := newReceiver(t)
 	ep := tl.must(201, "POST", "/v1/endpoints", map[string]any{"url": rc.URL, "name": "CRM"})
 	rc.setSecret(ep["secret"].(string))

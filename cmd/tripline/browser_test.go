@@ -56,6 +56,7 @@ type browser struct {
 	errors  []string // uncaught exceptions and console errors of the page
 	dialogs []string // messages of confirm() and prompt() dialogs, accepted
 	prompt  string   // the answer to the next prompt()
+	decline bool     // answer dialogs with Cancel
 }
 
 // browserSlots bounds how many Chromiums run at once: the machine has two
@@ -97,10 +98,10 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 		case *page.EventJavascriptDialogOpening:
 			b.mu.Lock()
 			b.dialogs = append(b.dialogs, ev.Message)
-			answer := b.prompt
+			answer, accept := b.prompt, !b.decline
 			b.mu.Unlock()
 			go func() { // not on the event goroutine: Run would wait on itself
-				_ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true).WithPromptText(answer))
+				_ = chromedp.Run(ctx, page.HandleJavaScriptDialog(accept).WithPromptText(answer))
 			}()
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type == runtime.APITypeError {
@@ -132,6 +133,21 @@ func (b *browser) answerPrompt(s string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.prompt = s
+}
+
+// declineDialogs makes the page's next dialogs answered with Cancel (or OK
+// again with false).
+func (b *browser) declineDialogs(decline bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.decline = decline
+}
+
+// dialogsSeen returns the messages of the dialogs the page opened so far.
+func (b *browser) dialogsSeen() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.dialogs...)
 }
 
 // lastDialog returns the message of the last dialog the page opened.

@@ -193,3 +193,48 @@ func TestUIRuleEditor(t *testing.T) {
 	b.eval(`window.scrollTo(0, 0)`, nil)
 	b.screenshot("rule-editor-phone")
 }
+
+// TestUIUnsavedChanges leaves a rule with unsaved changes by the browser's
+// Back button, a menu link and sign-out: each asks first, Cancel keeps the
+// page and its text, OK leaves.
+func TestUIUnsavedChanges(t *testing.T) {
+	t.Parallel()
+	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	b := newBrowser(t, tl, 1280, 900)
+	b.signIn(testKey) // on #/rules
+	b.run("new rule", chromedp.Click(`//a[contains(., "New rule")]`, chromedp.BySearch), b.settled())
+	b.run("type a name", chromedp.SendKeys(`input[data-field="name"]`, "Half-made rule", chromedp.ByQuery))
+
+	stays := func(what string, leave chromedp.Action) {
+		t.Helper()
+		b.declineDialogs(true)
+		before := len(b.dialogsSeen())
+		b.run(what, leave)
+		// The question comes, is answered Cancel, and the address comes back.
+		for deadline := time.Now().Add(10 * time.Second); len(b.dialogsSeen()) == before; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s with unsaved changes asked nothing", what)
+			}
+		}
+		var back bool
+		_ = chromedp.Run(b.ctx, chromedp.Poll(`location.hash === '#/rules/new'`, &back, chromedp.WithPollingTimeout(5*time.Second)))
+		var state struct{ Hash, Name string }
+		b.eval(`({Hash: location.hash, Name: document.querySelector('input[data-field="name"]').value})`, &state)
+		if state.Hash != "#/rules/new" || state.Name != "Half-made rule" {
+			t.Fatalf("%s, answered Cancel: at %q with name %q; want to stay with the text", what, state.Hash, state.Name)
+		}
+		if d := b.lastDialog(); d != "Leave without saving your changes?" {
+			t.Fatalf("%s asked %q", what, d)
+		}
+	}
+	stays("Back", chromedp.Evaluate(`history.back()`, nil))
+	stays("the Endpoints link", chromedp.Click(`a[data-nav="endpoints"]`, chromedp.ByQuery))
+	stays("sign out", chromedp.Click(`#sign-out`, chromedp.ByQuery))
+
+	b.declineDialogs(false)
+	b.run("leave by the Rules link", chromedp.Click(`a[data-nav="rules"]`, chromedp.ByQuery),
+		chromedp.Poll(`location.hash === '#/rules'`, nil, chromedp.WithPollingTimeout(10*time.Second)), b.settled())
+	if h1 := b.text("main h1"); h1 != "Rules" {
+		t.Fatalf("after leaving: %q", h1)
+	}
+}

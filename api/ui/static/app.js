@@ -32,6 +32,11 @@ const top = document.getElementById('top');
 let session = null;
 let cleanup = null;
 let renderSeq = 0;
+// leaveGuard, set by a page with unsaved changes, answers whether the reader
+// may leave it; shownHash is the address of the page on screen.
+let leaveGuard = null;
+let shownHash = location.hash;
+let restoring = false;
 
 function parseHash() {
   // Only "#/…" is a route; anything else (an in-page anchor) is the default.
@@ -76,6 +81,8 @@ export function toast(message, kind = 'ok') {
 async function render() {
   const seq = ++renderSeq;
   const { path, query } = parseHash();
+  shownHash = location.hash;
+  leaveGuard = null;
   if (cleanup) { try { cleanup(); } catch { /* a page's cleanup must not stop navigation */ } cleanup = null; }
   if (!session && path !== '/signin') {
     sessionStorage.setItem('tripline.after', location.hash.startsWith('#/') ? location.hash : '#/rules');
@@ -96,7 +103,11 @@ async function render() {
     view.querySelector('h1').focus();
     return;
   }
-  const ctx = { params: m.params, query, session, navigate, toast, api, signedIn, stale: () => seq !== renderSeq };
+  const ctx = {
+    params: m.params, query, session, navigate, toast, api, signedIn,
+    stale: () => seq !== renderSeq,
+    setLeaveGuard: (fn) => { if (seq === renderSeq) leaveGuard = fn; },
+  };
   view.setAttribute('aria-busy', 'true');
   try {
     const out = await m.page.render(view, ctx);
@@ -136,6 +147,8 @@ setUnauthorizedHandler(() => {
 });
 
 document.getElementById('sign-out').addEventListener('click', async () => {
+  if (leaveGuard && !leaveGuard()) return;
+  leaveGuard = null;
   try {
     await request('DELETE', '/ui/session');
   } catch { /* signed out already */ }
@@ -144,7 +157,17 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   navigate('#/signin');
 });
 
-window.addEventListener('hashchange', render);
+// A change of address renders its page, unless the page on screen has
+// unsaved changes the reader keeps: then the address goes back to it.
+window.addEventListener('hashchange', () => {
+  if (restoring) { restoring = false; return; }
+  if (leaveGuard && !leaveGuard()) {
+    restoring = true;
+    location.hash = shownHash;
+    return;
+  }
+  render();
+});
 
 // The skip link moves focus to the page, without being taken for a route.
 document.getElementById('skip').addEventListener('click', (ev) => {

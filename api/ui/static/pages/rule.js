@@ -608,7 +608,7 @@ export async function render(view, ctx) {
   // 7. Save, delete, duplicate
   const saveBtn = h('button', { type: 'submit' }, stored ? 'Save changes' : 'Create rule');
   const head = h('div', { class: 'page-head' },
-    h('div', {}, h('p', { class: 'small' }, h('a', { href: '#/rules', class: 'back', on: { click: leaveGuard } }, '← Back to rules')), headingEl),
+    h('div', {}, h('p', { class: 'small' }, h('a', { href: '#/rules', class: 'back' }, '← Back to rules')), headingEl),
     h('div', { class: 'actions' },
       stored ? h('button', { type: 'button', class: 'secondary', 'aria-label': `Duplicate ${stored.name}`, on: { click: duplicate } }, 'Duplicate') : null,
       stored ? h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${stored.name}`, on: { click: remove } }, 'Delete') : null,
@@ -649,10 +649,6 @@ export async function render(view, ctx) {
       ctx.navigate('#/rules');
     } catch (err) { ctx.toast(err.detail, 'error'); }
   }
-  function leaveGuard(ev) {
-    if (dirty && !window.confirm('Leave without saving your changes?')) ev.preventDefault();
-    else dirty = false;
-  }
   function changed() {
     dirty = true;
     lastPreview = null; // "send test" waits for the preview of what is shown now
@@ -665,12 +661,9 @@ export async function render(view, ctx) {
   form.addEventListener('change', (ev) => { if (isNewEndpointChoice(ev.target)) return; if (ev.target !== contactIn && ev.target !== sourceSel) changed(); });
   const beforeUnload = (ev) => { if (dirty) { ev.preventDefault(); ev.returnValue = ''; } };
   window.addEventListener('beforeunload', beforeUnload);
-  // In-app links (the menu, "Back to rules") ask before dropping changes.
-  const linkGuard = (ev) => {
-    const a = ev.target.closest && ev.target.closest('a[href^="#/"]');
-    if (a && dirty && !a.classList.contains('back')) leaveGuard(ev);
-  };
-  document.addEventListener('click', linkGuard, true);
+  // Leaving inside the app (links, Back, Forward, sign-out) asks first; the
+  // router keeps the page when the answer is no.
+  ctx.setLeaveGuard(() => !dirty || window.confirm('Leave without saving your changes?'));
 
   form.append(h('div', { class: 'editor-main' }, basics, triggerCard, conditionsCard, actionsCard,
     h('div', { class: 'row' }, h('button', { type: 'submit' }, stored ? 'Save changes' : 'Create rule'))), previewCard);
@@ -680,7 +673,6 @@ export async function render(view, ctx) {
     clearTimeout(previewTimer);
     previewSeq += 1;
     window.removeEventListener('beforeunload', beforeUnload);
-    document.removeEventListener('click', linkGuard, true);
   };
 }
 

@@ -34,6 +34,7 @@ type benchConfig struct {
 	Batch       int
 	Concurrency int
 	Endpoints   int
+	Fanout      int
 	Rate        float64
 	DatabaseURL string
 	CPUProfile  string
@@ -46,6 +47,7 @@ func (c *benchConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Batch, "batch", 100, "events per POST /v1/events (at most 1000)")
 	fs.IntVar(&c.Concurrency, "concurrency", 4, "requests to the API in flight at once")
 	fs.IntVar(&c.Endpoints, "endpoints", 1, "endpoints (and rules) the deliveries are spread over")
+	fs.IntVar(&c.Fanout, "fanout", 1, "rules each event fires, each sending to an endpoint of its own (deliveries per event)")
 	fs.Float64Var(&c.Rate, "rate", 0, "events per second to post, at a steady pace (default: as fast as the API takes them); with a low rate the latency is that of an idle server")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres://… to bench Postgres (in a schema of its own, dropped at the end); default: SQLite in a temporary directory")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -142,8 +144,8 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 		return errors.New("--events and --duration must not be negative")
 	case bc.Batch < 1 || bc.Batch > 1000:
 		return errors.New("--batch must be 1 to 1000")
-	case bc.Concurrency < 1 || bc.Endpoints < 1:
-		return errors.New("--concurrency and --endpoints must be at least 1")
+	case bc.Concurrency < 1 || bc.Endpoints < 1 || bc.Fanout < 1:
+		return errors.New("--concurrency, --endpoints and --fanout must be at least 1")
 	case bc.Rate < 0:
 		return errors.New("--rate must not be negative")
 	}
@@ -240,22 +242,28 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 		_ = json.Unmarshal(raw, &m)
 		return m, nil
 	}
+	// Events tagged bench-k fire the --fanout rules of tag k, each to its
+	// own endpoint.
 	for k := range bc.Endpoints {
-		ep, err := call("POST", "/v1/endpoints", map[string]any{"name": fmt.Sprintf("bench %d", k), "url": fmt.Sprintf("http://%s/ep/%d", ln.Addr(), k)})
-		if err != nil {
-			return err
-		}
-		if _, err := call("POST", "/v1/rules", map[string]any{"name": fmt.Sprintf("bench %d", k),
-			"trigger": map[string]any{"type": "tag_applied", "tag": fmt.Sprintf("bench-%d", k)},
-			"actions": []any{map[string]any{"endpoint_id": ep["id"]}}}); err != nil {
-			return err
+		for f := range bc.Fanout {
+			name := fmt.Sprintf("bench %d.%d", k, f)
+			ep, err := call("POST", "/v1/endpoints", map[string]any{"name": name, "url": fmt.Sprintf("http://%s/ep/%d/%d", ln.Addr(), k, f)})
+			if err != nil {
+				return err
+			}
+			if _, err := call("POST", "/v1/rules", map[string]any{"name": name,
+				"trigger": map[string]any{"type": "tag_applied", "tag": fmt.Sprintf("bench-%d", k)},
+				"actions": []any{map[string]any{"endpoint_id": ep["id"]}}}); err != nil {
+				return err
+			}
 		}
 	}
 	pace := ""
 	if bc.Rate > 0 {
 		pace = fmt.Sprintf(", %g events/s", bc.Rate)
 	}
-	fmt.Fprintf(stdout, "tripline bench: %s, %d endpoint(s), batches of %d, %d in flight%s, %s\n", dialect, bc.Endpoints, bc.Batch, bc.Concurrency, pace, benchGoal(bc))
+	fmt.Fprintf(stdout, "tripline bench: %s, %d endpoint(s), %d deliveries per event, batches of %d, %d in flight%s, %s\n",
+		dialect, bc.Endpoints*bc.Fanout, bc.Fanout, bc.Batch, bc.Concurrency, pace, benchGoal(bc))
 
 	// Post events until the count or the duration is reached.
 	var next, ingested atomic.Int64
@@ -329,13 +337,13 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 			postDone = nil
 			waitUntil = time.After(bc.Wait)
 		case <-waitUntil:
-			return fmt.Errorf("only %d of %d deliveries arrived within --wait %s", br.delivered.Load(), ingested.Load(), bc.Wait)
+			return fmt.Errorf("only %d of %d deliveries arrived within --wait %s", br.delivered.Load(), ingested.Load()*int64(bc.Fanout), bc.Wait)
 		case <-tick.C:
 			ev, del := ingested.Load(), br.delivered.Load()
 			fmt.Fprintf(stdout, "%6.1fs  events %8d  %7d/s   deliveries %8d  %7d/s\n", time.Since(begin).Seconds(), ev, ev-lastEv, del, del-lastDel)
 			lastEv, lastDel = ev, del
 		}
-		if postDone == nil && br.delivered.Load() >= ingested.Load() {
+		if postDone == nil && br.delivered.Load() >= ingested.Load()*int64(bc.Fanout) {
 			break
 		}
 	}

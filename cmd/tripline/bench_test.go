@@ -74,11 +74,11 @@ func benchIngestToDelivery(b *testing.B, dialect string) {
 func TestBenchCommand(t *testing.T) {
 	t.Parallel()
 	var out strings.Builder
-	if err := Run(t.Context(), []string{"bench", "--events", "200", "--batch", "50", "--endpoints", "2"}, &out, io.Discard); err != nil {
+	if err := Run(t.Context(), []string{"bench", "--events", "200", "--batch", "50", "--endpoints", "2", "--fanout", "3"}, &out, io.Discard); err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"tripline bench: sqlite, 2 endpoint(s)", "events:       200 in ", "events/s ingested",
-		"deliveries:   200 in ", "deliveries/s", "latency:      p50 ", "p99 "} {
+	for _, want := range []string{"tripline bench: sqlite, 6 endpoint(s), 3 deliveries per event", "events:       200 in ", "events/s ingested",
+		"deliveries:   600 in ", "deliveries/s", "latency:      p50 ", "p99 "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
 		}

@@ -147,11 +147,9 @@ func (s *server) renderEndpoint(ctx context.Context, e actions.Endpoint, v view)
 		if err != nil {
 			return nil, fmt.Errorf("endpoint stats: %w", err)
 		}
-		out.Stats = &endpointStats{
-			Pending: counts[actions.StatusPending], Sending: counts[actions.StatusSending],
-			Succeeded: counts[actions.StatusSucceeded], Failed: counts[actions.StatusFailed],
-			Dead: counts[actions.StatusDead], Paused: counts[actions.StatusPaused],
-			Discarded: counts[actions.StatusDiscarded],
+		out.Stats = &endpointStats{}
+		for status, n := range counts {
+			out.Stats.add(status, n)
 		}
 	}
 	return out, nil

@@ -67,7 +67,7 @@ func (s *server) uiRoutes(r *gin.Engine) error {
 	serve := func(c *gin.Context, name string) {
 		a, ok := assets[name]
 		if !ok {
-			s.writeError(c, &httpError{status: http.StatusNotFound, detail: "There is no UI file " + name + "."})
+			s.writeError(c, &httpError{status: http.StatusNotFound, detail: "There is no UI file " + c.Request.URL.Path + "; the UI starts at /."})
 			return
 		}
 		h := c.Writer.Header()

@@ -3,15 +3,55 @@ package actions
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 )
 
+// storeReserved stores, as the ingest transaction does, a delivery per
+// endpoint taken by r: claimed by r's owner, then committed. It returns
+// them in the order Dispatch takes them.
+func storeReserved(t *testing.T, wt *workerTest, r Reservation, eps []Endpoint, url, prefix string) []Claimed {
+	t.Helper()
+	var claimed []Claimed
+	for i, ep := range eps {
+		if !r.Taken[i] {
+			continue
+		}
+		c := claimFor(t, url)
+		c.Delivery.ID, c.Delivery.EndpointID, c.Endpoint = fmt.Sprintf("%s%d", prefix, i), ep.ID, ep
+		claimed = append(claimed, c)
+		stored := c
+		stored.Delivery.Status = StatusSending
+		wt.q.mu.Lock()
+		wt.q.rows[c.Delivery.ID] = &fakeRow{Claimed: stored, owner: r.Owner, leaseUntil: r.LeaseUntil, prevStatus: StatusPending}
+		wt.q.mu.Unlock()
+	}
+	return claimed
+}
+
+// waitIdle waits until every send slot is free and nothing is held.
+func waitIdle(t *testing.T, w *Worker) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		w.mu.Lock()
+		idle := w.free() == cap(w.slots) && len(w.held) == 0 && len(w.holding) == 0
+		w.mu.Unlock()
+		if idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the worker to be idle")
+		}
+	}
+}
+
 // TestWorkerDispatch checks deliveries sent straight from their ingest:
-// Reserve takes only what can go at once (free slots, the endpoint's
-// limits), Dispatch sends them and records their outcomes like claimed ones,
-// Cancel gives the slots and limits back, and nothing is taken before Start
-// or after Stop.
+// Reserve takes at once what can go at once (free slots, the endpoint's
+// limits) and holds more for an endpoint that waits only on its sends in
+// flight; Dispatch sends them all, the held ones as sends end, and records
+// their outcomes like claimed ones; Cancel gives everything back; nothing is
+// taken before Start or after Stop.
 func TestWorkerDispatch(t *testing.T) {
 	t.Parallel()
 	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency = 4 }) // an endpoint's share: 1
@@ -28,48 +68,40 @@ func TestWorkerDispatch(t *testing.T) {
 
 	eps := []Endpoint{a, a, a, b, b}
 	r := wt.w.Reserve(eps)
-	if want := []bool{true, true, false, true, false}; fmt.Sprint(r.Taken) != fmt.Sprint(want) || r.Slots() != 3 || r.Owner != wt.w.Owner() {
-		t.Fatalf("Reserve = %v (%d slots, owner %q), want %v (3 slots, owner %q)", r.Taken, r.Slots(), r.Owner, want, wt.w.Owner())
+	if want := []bool{true, true, true, true, true}; fmt.Sprint(r.Taken) != fmt.Sprint(want) || r.Slots() != 5 || r.Owner != wt.w.Owner() {
+		t.Fatalf("Reserve = %v (%d taken, owner %q), want %v (5 taken, owner %q)", r.Taken, r.Slots(), r.Owner, want, wt.w.Owner())
 	}
-	if again := wt.w.Reserve([]Endpoint{b}); again.Slots() != 0 {
-		t.Fatalf("Reserve for an endpoint at its limit took %v", again.Taken)
+	if want := []bool{true, true, false, true, false}; fmt.Sprint(r.now) != fmt.Sprint(want) {
+		t.Fatalf("Reserve sends at once %v, want %v (the rest held)", r.now, want)
+	}
+	if got := wt.w.free(); got != 1 {
+		t.Fatalf("free slots after Reserve = %d, want 1 (held deliveries take none)", got)
 	}
 
-	// As the ingest transaction stores them: claimed, then committed.
-	var claimed []Claimed
-	for i, ep := range eps {
-		if !r.Taken[i] {
-			continue
-		}
-		c := claimFor(t, srv.URL)
-		c.Delivery.ID, c.Delivery.EndpointID, c.Endpoint = fmt.Sprintf("msg_d%d", i), ep.ID, ep
-		claimed = append(claimed, c)
-		stored := c
-		stored.Delivery.Status = StatusSending
-		wt.q.mu.Lock()
-		wt.q.rows[c.Delivery.ID] = &fakeRow{Claimed: stored, owner: r.Owner, leaseUntil: r.LeaseUntil}
-		wt.q.mu.Unlock()
-	}
+	claimed := storeReserved(t, wt, r, eps, srv.URL, "msg_d")
 	wt.w.Dispatch(r, claimed)
 	for _, c := range claimed {
 		if got := wt.q.waitStatus(t, c.Delivery.ID, StatusSucceeded); len(got.attempts) != 1 {
 			t.Fatalf("%s: %d attempts, want 1", c.Delivery.ID, len(got.attempts))
 		}
 	}
+	waitIdle(t, wt.w)
 
-	// A cancelled reservation gives its slots and the endpoint's share back.
-	for deadline := time.Now().Add(10 * time.Second); wt.w.free() != 4; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the sends to free their slots")
-		}
+	// Holding stops at holdDepth per send the endpoint may have in flight;
+	// a cancelled reservation gives its slots, the endpoint's share and its
+	// holds back.
+	many := make([]Endpoint, 1+holdDepth+1)
+	for i := range many {
+		many[i] = b
 	}
-	r = wt.w.Reserve([]Endpoint{b})
-	if r.Slots() != 1 {
-		t.Fatalf("Reserve after the sends ended took %v", r.Taken)
+	r = wt.w.Reserve(many)
+	if r.Slots() != 1+holdDepth || r.Taken[len(many)-1] {
+		t.Fatalf("Reserve of %d for an endpoint of share 1 took %d (%v), want %d", len(many), r.Slots(), r.Taken, 1+holdDepth)
 	}
 	wt.w.Cancel(r)
-	if r = wt.w.Reserve([]Endpoint{b}); r.Slots() != 1 {
-		t.Fatalf("Reserve after Cancel took %v", r.Taken)
+	waitIdle(t, wt.w)
+	if r = wt.w.Reserve([]Endpoint{b}); r.Slots() != 1 || !r.now[0] {
+		t.Fatalf("Reserve after Cancel took %v at once %v", r.Taken, r.now)
 	}
 	wt.w.Cancel(r)
 
@@ -78,5 +110,71 @@ func TestWorkerDispatch(t *testing.T) {
 	_ = wt.w.Stop(ctx)
 	if r := wt.w.Reserve([]Endpoint{a}); r.Slots() != 0 {
 		t.Fatalf("Reserve after Stop took %v", r.Taken)
+	}
+}
+
+// TestWorkerDispatchHoldsOnlyForHealthyEndpoints checks that deliveries are
+// held only for an endpoint that waits on nothing but its sends in flight: a
+// rate-limited endpoint, or one whose breaker is open, gets what can go at
+// once and leaves the rest to the queue.
+func TestWorkerDispatchHoldsOnlyForHealthyEndpoints(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency = 8; c.BreakerThreshold = 1; c.BreakerCooldown = time.Hour })
+	wt.start(t)
+	srv := newServer(t, status(204))
+	limited := claimFor(t, srv.URL).Endpoint
+	limited.ID, limited.RateLimitPerSecond = "ep_limited", 1
+	r := wt.w.Reserve([]Endpoint{limited, limited})
+	if fmt.Sprint(r.Taken) != "[true false]" {
+		t.Fatalf("Reserve for a rate-limited endpoint took %v, want [true false]", r.Taken)
+	}
+	wt.w.Cancel(r)
+
+	failing := newServer(t, status(500))
+	broken := claimFor(t, failing.URL).Endpoint
+	broken.ID = "ep_broken"
+	r = wt.w.Reserve([]Endpoint{broken})
+	wt.w.Dispatch(r, storeReserved(t, wt, r, []Endpoint{broken}, failing.URL, "msg_b"))
+	wt.q.waitStatus(t, "msg_b0", StatusFailed) // the breaker opens
+	waitIdle(t, wt.w)
+	if r = wt.w.Reserve([]Endpoint{broken, broken}); r.Slots() != 0 {
+		t.Fatalf("Reserve for an endpoint whose breaker is open took %v", r.Taken)
+	}
+}
+
+// TestWorkerDispatchStopReleasesHeld checks that deliveries held from a
+// reservation when the worker stops are released unattempted, to be claimed
+// again, rather than left to their lease.
+func TestWorkerDispatchStopReleasesHeld(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency = 4 })
+	release := make(chan struct{})
+	slow := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.WriteHeader(204)
+	})
+	wt.start(t)
+	ep := claimFor(t, slow.URL).Endpoint
+	ep.ID = "ep_slow"
+	eps := []Endpoint{ep, ep, ep}
+	r := wt.w.Reserve(eps)
+	if fmt.Sprint(r.now) != "[true false false]" {
+		t.Fatalf("Reserve sends at once %v, want [true false false]", r.now)
+	}
+	wt.w.Dispatch(r, storeReserved(t, wt, r, eps, slow.URL, "msg_s"))
+	stopped := make(chan error, 1)
+	go func() { stopped <- wt.w.Stop(context.Background()) }()
+	time.Sleep(50 * time.Millisecond) // Stop waits for the send in flight
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if got := wt.q.waitStatus(t, "msg_s0", StatusSucceeded); len(got.attempts) != 1 {
+		t.Fatalf("the send in flight: %d attempts, want 1", len(got.attempts))
+	}
+	for _, id := range []string{"msg_s1", "msg_s2"} {
+		if got := wt.q.waitStatus(t, id, StatusPending); len(got.attempts) != 0 || got.owner != "" {
+			t.Fatalf("%s after Stop: %d attempts, owner %q; want released unattempted", id, len(got.attempts), got.owner)
+		}
 	}
 }

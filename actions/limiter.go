@@ -122,6 +122,22 @@ func (gs *gates) admit(ep Endpoint) bool {
 	return true
 }
 
+// holdable reports whether one more delivery to ep may be held for it, with
+// queued already held or about to be: only while its breaker is closed and
+// it has no rate limit, so that it waits on nothing but sends in flight, and
+// up to holdDepth per send it may have in flight.
+func (gs *gates) holdable(ep Endpoint, queued int) bool {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	g := gs.m[ep.ID]
+	if g == nil {
+		g = &gate{}
+		gs.m[ep.ID] = g
+	}
+	gs.configure(g, ep)
+	return !g.open && g.rate == 0 && queued < holdDepth*g.maxInFlight
+}
+
 // done records the end of a send admitted for endpointID: attempted says an
 // attempt was made, ok that it succeeded.
 func (gs *gates) done(endpointID string, attempted, ok bool) {

@@ -163,6 +163,7 @@ type Worker struct {
 	cancelDB    context.CancelFunc
 	nextRetry   time.Time              // soonest retry within PollInterval, zero if none
 	held        map[string][]heldClaim // claimed, waiting for their endpoint's limits, by endpoint
+	holding     map[string]int         // reserved to be held, not yet dispatched, by endpoint
 	runCtx      context.Context        // Start's context
 	unsent      []string               // claimed but not attempted, to release
 
@@ -280,6 +281,9 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			case <-w.loop.Stopping():
 				return
 			case <-w.slotFreed:
+				// Held deliveries (reserved by an ingest, or claimed while
+				// their endpoint was busy) take free slots first.
+				w.dispatchHeld()
 				// A send that ended may have opened its endpoint's breaker:
 				// the held-back deliveries wait for its cool-down.
 				if _, next := w.gates.blocked(); !next.IsZero() {

@@ -53,11 +53,16 @@ func (s *Store) RetentionDelete(ctx context.Context, p RetentionDeleteParams) (R
 		before string
 		n      *int
 	}{
-		// The range is on delivery_messages' key: the messages left are
-		// fewer than the deliveries, and their delivery is read by key.
+		// The walk is on delivery_messages' key, each message's delivery
+		// read by key: deliveries are never deleted, so a walk of the old
+		// deliveries would read, at every batch, all those whose messages
+		// are gone already. A join or EXISTS lets the planners do that
+		// (SQLite's outright, Postgres's by a hash join over a scan of
+		// deliveries); a scalar subquery is run per message.
 		{"delivery messages", `DELETE FROM delivery_messages WHERE delivery_id IN (
-			SELECT m.delivery_id FROM delivery_messages m JOIN deliveries d ON d.id = m.delivery_id
-			WHERE m.delivery_id < ? AND d.status IN ('succeeded', 'dead', 'discarded') LIMIT ?)`, idFrom(id.Delivery, p.Before), &res.Messages},
+			SELECT m.delivery_id FROM delivery_messages m WHERE m.delivery_id < ?
+				AND (SELECT d.status FROM deliveries d WHERE d.id = m.delivery_id) IN ('succeeded', 'dead', 'discarded')
+			LIMIT ?)`, idFrom(id.Delivery, p.Before), &res.Messages},
 		{"attempts", `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < ? LIMIT ?)`, idFrom(id.Attempt, p.Before), &res.Attempts},
 		{"trigger events", `DELETE FROM trigger_events WHERE id IN (SELECT id FROM trigger_events WHERE id < ? LIMIT ?)`,
 			idFrom(id.TriggerEvent, p.Before), &res.TriggerEvents},

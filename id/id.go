@@ -41,3 +41,20 @@ func NewAt(prefix string, t time.Time) string {
 	mu.Unlock()
 	return prefix + "_" + u.String()
 }
+
+// MinAt returns the smallest id of prefix that NewAt can make for a time in
+// t's millisecond: prefix + "_" + the ULID of that millisecond with zero
+// entropy. An id made by NewAt(prefix, u) sorts at or after it when u is in
+// t's millisecond or later, and before it when u is earlier: a condition on
+// a time column becomes a range of the primary key. Times before 1970 give
+// the smallest ULID and times past ULIDs' range (year 10889) the largest
+// millisecond.
+func MinAt(prefix string, t time.Time) string {
+	var u ulid.ULID
+	ms := uint64(0)
+	if t.UnixMilli() > 0 {
+		ms = min(uint64(t.UnixMilli()), ulid.MaxTime())
+	}
+	_ = u.SetTime(ms) // ms <= MaxTime
+	return prefix + "_" + u.String()
+}

@@ -505,7 +505,9 @@ func (s *Store) DeliveryList(ctx context.Context, p api.DeliveryListParams) ([]a
 		q = q.Where("status = ?", string(p.Status))
 	}
 	if !p.Since.IsZero() {
-		q = q.Where("created_at >= ?", ts(p.Since))
+		// The id bound ends the walk down (workspace_id, id) at Since;
+		// created_at keeps the filter exact within Since's millisecond.
+		q = q.Where("id >= ? AND created_at >= ?", idFrom(id.Delivery, p.Since), ts(p.Since))
 	}
 	var rows []deliveryRow
 	if err := q.Find(&rows).Error; err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline/id"
 )
 
 var _ api.OpsStore = (*Store)(nil)
@@ -140,9 +141,12 @@ func (s *Store) EndpointRecover(ctx context.Context, p api.EndpointRecoverParams
 			return errNotFound("endpoint %s", p.ID)
 		}
 		enabled := eps[0].Enabled
+		// An endpoint's deliveries are all in its workspace: naming it
+		// lets the range since Since be read from (workspace_id,
+		// endpoint_id, id), with created_at exact within its millisecond.
 		res := tx.Exec(`UPDATE deliveries SET `+requeueSet+`
-			WHERE endpoint_id = ? AND created_at >= ? AND status IN ? AND `+hasMessage,
-			enabled, enabled, ms(p.Now), p.ID, ts(p.Since), statuses)
+			WHERE workspace_id = ? AND endpoint_id = ? AND id >= ? AND created_at >= ? AND status IN ? AND `+hasMessage,
+			enabled, enabled, ms(p.Now), p.WorkspaceID, p.ID, idFrom(id.Delivery, p.Since), ts(p.Since), statuses)
 		n = res.RowsAffected
 		return res.Error
 	})

@@ -29,8 +29,7 @@ func TestDeliveryStatsBucketsByUTCHour(t *testing.T) {
 		}
 		h10 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 		at := func(d time.Duration, st actions.Status, endpointID, ruleID string) actions.NewDelivery {
-			nd := f.newDelivery(h10)
-			nd.Delivery.CreatedAt = h10.Add(d)
+			nd := createdAt(f.newDelivery(h10), h10.Add(d))
 			nd.Delivery.Status = st
 			nd.Delivery.EndpointID = endpointID
 			nd.Delivery.RuleID = ruleID
@@ -46,9 +45,7 @@ func TestDeliveryStatsBucketsByUTCHour(t *testing.T) {
 			at(2*time.Hour+5*time.Minute, actions.StatusFailed, f.ep.ID, "rul_1"), // 12:05
 			at(3*time.Hour, actions.StatusSucceeded, f.ep.ID, "rul_1"),            // 13:00: at until
 		)
-		o := other.newDelivery(h10)
-		o.Delivery.CreatedAt = h10.Add(time.Minute)
-		other.insertDeliveries(t, o)
+		other.insertDeliveries(t, createdAt(other.newDelivery(h10), h10.Add(time.Minute)))
 
 		stats := func(p api.DeliveryStatsParams) string {
 			t.Helper()
@@ -127,4 +124,90 @@ func BenchmarkDeliveryStats(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestTimeFiltersAgreeWithCreatedAt: the filters that read deliveries by id
+// ranges (DeliveryStats, DeliveryList's Since, EndpointRecover's Since)
+// select exactly the deliveries whose created_at is in range, for bounds and
+// deliveries within microseconds of an hour boundary.
+func TestTimeFiltersAgreeWithCreatedAt(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := setup(t, s)
+		h := time.Date(2026, 11, 22, 11, 0, 0, 0, time.UTC)
+		times := []time.Time{
+			h.Add(-time.Hour), h.Add(-time.Millisecond), h.Add(-time.Microsecond), h, h.Add(time.Microsecond),
+			h.Add(999 * time.Microsecond), h.Add(time.Millisecond), h.Add(time.Hour - time.Microsecond), h.Add(time.Hour),
+		}
+		var ds []actions.NewDelivery
+		for _, at := range times {
+			nd := createdAt(f.newDelivery(at), at)
+			nd.Delivery.Status, nd.Delivery.NextAttemptAt = actions.StatusDead, nil
+			ds = append(ds, nd)
+		}
+		f.insertDeliveries(t, ds...)
+		bounds := append(slices.Clone(times), h.Add(-500*time.Microsecond), h.Add(1500*time.Microsecond), h.Add(-2*time.Hour), h.Add(2*time.Hour))
+		slices.SortFunc(bounds, func(a, b time.Time) int { return b.Compare(a) }) // latest first, for recover below
+		in := func(since, until time.Time) (ids []string) {
+			for _, nd := range slices.Backward(ds) {
+				if c := nd.Delivery.CreatedAt; !c.Before(since) && c.Before(until) {
+					ids = append(ids, nd.Delivery.ID)
+				}
+			}
+			return ids
+		}
+		far := h.Add(24 * time.Hour)
+
+		for _, since := range bounds {
+			list, err := s.DeliveryList(ctx, api.DeliveryListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID, Limit: 100}, Since: since})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range list {
+				got = append(got, d.ID)
+			}
+			if want := in(since, far); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("DeliveryList since %s = %v, want %v", since.Format(time.RFC3339Nano), got, want)
+			}
+			for _, until := range bounds {
+				if !since.Before(until) {
+					continue
+				}
+				counts, err := s.DeliveryStats(ctx, api.DeliveryStatsParams{WorkspaceID: f.ws.ID, Since: since, Until: until})
+				if err != nil {
+					t.Fatal(err)
+				}
+				perHour := map[time.Time]int{}
+				for _, c := range counts {
+					perHour[c.Hour] += c.Count
+				}
+				wantPerHour := map[time.Time]int{}
+				for _, nd := range ds {
+					if c := nd.Delivery.CreatedAt; !c.Before(since) && c.Before(until) {
+						wantPerHour[c.Truncate(time.Hour)]++
+					}
+				}
+				if fmt.Sprint(perHour) != fmt.Sprint(wantPerHour) {
+					t.Errorf("DeliveryStats [%s, %s) = %v, want %v", since.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano), perHour, wantPerHour)
+				}
+			}
+		}
+
+		// Recover moves dead deliveries back to pending: going from the
+		// latest since to the earliest, each call recovers those of its
+		// range not recovered yet.
+		recovered := 0
+		for _, since := range bounds {
+			n, err := s.EndpointRecover(ctx, api.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: since,
+				Statuses: []actions.Status{actions.StatusDead}, Now: far})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recovered += n
+			if want := len(in(since, far)); recovered != want {
+				t.Errorf("EndpointRecover since %s: %d recovered in all, want %d", since.Format(time.RFC3339Nano), recovered, want)
+			}
+		}
+	})
 }

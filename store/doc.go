@@ -65,11 +65,19 @@
 // whatever the backlog; deliveries_lease_idx (lease_until) WHERE status =
 // 'sending' finds expired leases. The delivery log has indexes
 // (workspace_id, id) and (workspace_id, endpoint_id | rule_id | contact_id,
-// id) for its filters, newest first, (endpoint_id, status) for
-// EndpointStats and for pausing and resuming an endpoint's deliveries, and
-// (workspace_id, created_at, status) for DeliveryStats, which buckets a range
-// of hours without reading older deliveries (the UTC hour is the first 13
-// characters of the SQLite text, date_trunc of the UTC time on Postgres).
+// id) for its filters, newest first, and (endpoint_id, status) for
+// EndpointStats and for pausing and resuming an endpoint's deliveries.
+//
+// No index is on a time column of the tables every delivery writes
+// (deliveries.created_at, attempts.at, trigger_events.created_at; migration
+// 0009 dropped them): an id's first 48 bits are the millisecond its row was
+// made in, so "made since T" is a range of the primary key or of
+// (workspace_id, id), bounded with id.MinAt (idrange.go). Retention deletes
+// by id ranges; DeliveryStats reads a range of hours through (workspace_id,
+// id) and buckets it by created_at (the UTC hour is the first 13 characters
+// of the SQLite text, date_trunc of the UTC time on Postgres); the since
+// filters of DeliveryList and EndpointRecover bound the id and check
+// created_at.
 //
 // JSON documents (contact state, trigger events, a rule's trigger, actions and
 // frequency, endpoint headers and retry schedules, message payloads) are text
@@ -79,7 +87,20 @@
 // written once; status updates rewrite only the narrow deliveries row.
 // Deliveries have no foreign key to endpoints or rules: deleting an endpoint
 // keeps its deliveries and attempts for the log (its unsent ones become
-// discarded). Attempts and messages are deleted with their delivery.
+// discarded).
+//
+// On Postgres the rows the hot path writes have no foreign keys either
+// (migration 0009): messages and attempts to their delivery, and
+// deliveries, trigger events, contacts, event keys and rule fires to their
+// workspace. Each check cost an index lookup and a FOR KEY SHARE lock on the
+// parent row, a WAL record, on every insert, and their cascades never ran:
+// deliveries and workspaces are never deleted (retention deletes messages,
+// attempts and trigger events). A message is inserted with its delivery and
+// the attempts INSERT skips deliveries that are not there, so nothing is
+// orphaned; code that one day deletes a delivery or a workspace must delete
+// their rows itself. SQLite keeps these foreign keys, whose checks are cheap
+// there (no row locks), and which it could drop only by rebuilding the
+// tables.
 //
 // Every folder and rule change, and every endpoint deletion, increments
 // workspaces.rules_version in the same transaction, so that rule caches on

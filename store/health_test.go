@@ -28,7 +28,7 @@ func (f fixture) record(t *testing.T, n int, status actions.Status, code int, at
 	outcomes := make([]actions.Outcome, n)
 	for i, cl := range c {
 		o := actions.Outcome{
-			Attempt:      actions.Attempt{ID: id.New(id.Attempt), DeliveryID: cl.Delivery.ID, At: at, StatusCode: code},
+			Attempt:      actions.Attempt{ID: idAt(id.Attempt, at), DeliveryID: cl.Delivery.ID, At: at, StatusCode: code},
 			Status:       status,
 			AttemptCount: 1, LastStatusCode: code,
 		}

@@ -24,6 +24,7 @@ var migrations = []*gormigrate.Migration{
 	migration0006,
 	migration0007,
 	migration0008,
+	migration0009,
 }
 
 // Migrate brings the schema up to date. It is idempotent, and safe to run
@@ -36,17 +37,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return err
 			}
 		}
-		m := gormigrate.New(tx, &gormigrate.Options{
-			TableName:                 "migrations",
-			IDColumnName:              "id",
-			IDColumnSize:              255,
-			UseTransaction:            false, // tx is already one
-			ValidateUnknownMigrations: true,  // a newer binary migrated this database: refuse
-		}, migrations)
-		return m.Migrate()
+		return migrator(tx).Migrate()
 	})
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// migrator runs migrations in tx, a transaction.
+func migrator(tx *gorm.DB) *gormigrate.Gormigrate {
+	return gormigrate.New(tx, &gormigrate.Options{
+		TableName:                 "migrations",
+		IDColumnName:              "id",
+		IDColumnSize:              255,
+		UseTransaction:            false, // tx is already one
+		ValidateUnknownMigrations: true,  // a newer binary migrated this database: refuse
+	}, migrations)
 }

@@ -9,12 +9,13 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/lifecycle"
 )
 
 // RetentionDeleteParams are the parameters of Store.RetentionDelete.
 type RetentionDeleteParams struct {
-	Before time.Time // delete what is older than this
+	Before time.Time // delete what was made before this (by the time in its id)
 	Limit  int       // at most this many rows of each kind
 }
 
@@ -29,28 +30,44 @@ func (r RetentionDeleteResult) add(o RetentionDeleteResult) RetentionDeleteResul
 	return RetentionDeleteResult{r.Messages + o.Messages, r.Attempts + o.Attempts, r.TriggerEvents + o.TriggerEvents}
 }
 
-// RetentionDelete deletes at most Limit rows of each kind older than
-// Before: the messages (payloads) of finished deliveries (succeeded, dead
-// or discarded) created before it, attempts made before it, and trigger
-// events stored before it. Each kind is one short statement of its own, so
-// the write lock (on SQLite, the one writer) is never held for long.
-// Deliveries still waiting (pending, failed, paused, sending) keep their
-// payload whatever their age: they may yet be sent.
+// RetentionDelete deletes at most Limit rows of each kind made before
+// Before: the messages (payloads) of finished deliveries (succeeded, dead or
+// discarded) created before it, attempts made before it, and trigger events
+// derived before it. A row's age is the time in its id, a ULID (see
+// idrange.go), to the millisecond: a delivery's creation, an attempt's
+// start, the moment the pipeline derived a trigger event (a few
+// milliseconds before its created_at, when it was stored); a row made in
+// Before's millisecond is kept. Each kind is thus a range of a primary key,
+// and no index on a time column is needed, which every delivery would pay
+// to write.
+//
+// Each kind is one short statement of its own, so the write lock (on
+// SQLite, the one writer) is never held for long. Deliveries still waiting
+// (pending, failed, paused, sending) keep their payload whatever their age:
+// they may yet be sent.
 func (s *Store) RetentionDelete(ctx context.Context, p RetentionDeleteParams) (RetentionDeleteResult, error) {
 	var res RetentionDeleteResult
-	before := ts(p.Before)
 	for _, step := range []struct {
-		what string
-		sql  string
-		n    *int
+		what   string
+		sql    string
+		before string
+		n      *int
 	}{
+		// The walk is on delivery_messages' key, each message's delivery
+		// read by key: deliveries are never deleted, so a walk of the old
+		// deliveries would read, at every batch, all those whose messages
+		// are gone already. A join or EXISTS lets the planners do that
+		// (SQLite's outright, Postgres's by a hash join over a scan of
+		// deliveries); a scalar subquery is run per message.
 		{"delivery messages", `DELETE FROM delivery_messages WHERE delivery_id IN (
-			SELECT d.id FROM deliveries d JOIN delivery_messages m ON m.delivery_id = d.id
-			WHERE d.created_at < ? AND d.status IN ('succeeded', 'dead', 'discarded') LIMIT ?)`, &res.Messages},
-		{"attempts", `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE at < ? LIMIT ?)`, &res.Attempts},
-		{"trigger events", `DELETE FROM trigger_events WHERE id IN (SELECT id FROM trigger_events WHERE created_at < ? LIMIT ?)`, &res.TriggerEvents},
+			SELECT m.delivery_id FROM delivery_messages m WHERE m.delivery_id < ?
+				AND (SELECT d.status FROM deliveries d WHERE d.id = m.delivery_id) IN ('succeeded', 'dead', 'discarded')
+			LIMIT ?)`, idFrom(id.Delivery, p.Before), &res.Messages},
+		{"attempts", `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < ? LIMIT ?)`, idFrom(id.Attempt, p.Before), &res.Attempts},
+		{"trigger events", `DELETE FROM trigger_events WHERE id IN (SELECT id FROM trigger_events WHERE id < ? LIMIT ?)`,
+			idFrom(id.TriggerEvent, p.Before), &res.TriggerEvents},
 	} {
-		r := s.db.WithContext(ctx).Exec(step.sql, before, p.Limit)
+		r := s.db.WithContext(ctx).Exec(step.sql, step.before, p.Limit)
 		if r.Error != nil {
 			return res, fmt.Errorf("retention: delete %s: %w", step.what, translate(r.Error))
 		}
@@ -162,8 +179,8 @@ func (r *Retention) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Sweep deletes everything older than MaxAge, one batch at a time with
-// Pause in between, and returns what it deleted.
+// Sweep deletes everything older than MaxAge (see Store.RetentionDelete),
+// one batch at a time with Pause in between, and returns what it deleted.
 func (r *Retention) Sweep(ctx context.Context) (RetentionDeleteResult, error) {
 	var total RetentionDeleteResult
 	before := r.cfg.Now().Add(-r.cfg.MaxAge)

@@ -69,11 +69,9 @@ func TestRuleLastFiredAt(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		older, newer := f.newDelivery(t0), f.newDelivery(t0)
-		older.Delivery.RuleID, older.Delivery.CreatedAt = fired.ID, t0
-		newer.Delivery.RuleID, newer.Delivery.CreatedAt = fired.ID, t0.Add(time.Minute)
-		newer.Delivery.ID = id.NewAt(id.Delivery, time.Now().Add(time.Second)) // a greater ULID
-		other := f.newDelivery(t0.Add(time.Hour))                              // another rule's
+		older, newer := f.newDelivery(t0), createdAt(f.newDelivery(t0), t0.Add(time.Minute))
+		older.Delivery.RuleID, newer.Delivery.RuleID = fired.ID, fired.ID
+		other := f.newDelivery(t0.Add(time.Hour)) // another rule's
 		f.insertDeliveries(t, older, newer, other)
 
 		got, err := s.RuleGet(ctx, f.ws.ID, fired.ID)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/api"
@@ -75,18 +77,56 @@ func ingest(t *testing.T, s *store.Store, fn func(tx engine.IngestTx) error) {
 	}
 }
 
-// newDelivery makes a pending delivery to f's endpoint, due at due.
+// newDelivery makes a pending delivery to f's endpoint, created at t0 (its
+// id too, as the pipeline makes them) and due at due.
 func (f fixture) newDelivery(due time.Time) actions.NewDelivery {
-	did := id.New(id.Delivery)
-	return actions.NewDelivery{
+	return createdAt(actions.NewDelivery{
 		Delivery: actions.Delivery{
-			ID: did, WorkspaceID: f.ws.ID, EndpointID: f.ep.ID, RuleID: "rul_1", TriggerEventID: "evt_1",
+			WorkspaceID: f.ws.ID, EndpointID: f.ep.ID, RuleID: "rul_1", TriggerEventID: "evt_1",
 			Event: triggers.TriggerTagApplied, ContactID: "c_1", Status: actions.StatusPending,
-			NextAttemptAt: &due, CreatedAt: t0,
+			NextAttemptAt: &due,
 		},
-		Message: actions.Message{Payload: json.RawMessage(`{"id":"` + did + `", "n": 1.50}`), Headers: map[string]string{"X-Source": "tripline"}},
-	}
+		Message: actions.Message{Headers: map[string]string{"X-Source": "tripline"}},
+	}, t0)
 }
+
+// createdAt returns nd created at t: its CreatedAt, a new id made at t, and
+// a payload naming that id.
+func createdAt(nd actions.NewDelivery, t time.Time) actions.NewDelivery {
+	nd.Delivery.ID, nd.Delivery.CreatedAt = idAt(id.Delivery, t), t
+	nd.Message.Payload = json.RawMessage(`{"id":"` + nd.Delivery.ID + `", "n": 1.50}`)
+	return nd
+}
+
+// idAt is id.NewAt for tests running in parallel: ids of one prefix and
+// millisecond increase in the order they are made, as tests expect of ids
+// made one after the other. id.NewAt promises it only while no id of
+// another millisecond is made in between, which parallel tests do all the
+// time (its monotonic entropy restarts with each new millisecond).
+func idAt(prefix string, t time.Time) string {
+	idsAt.Lock()
+	defer idsAt.Unlock()
+	key := fmt.Sprint(prefix, t.UnixMilli())
+	v, err := ulid.Parse(strings.TrimPrefix(id.NewAt(prefix, t), prefix+"_"))
+	if err != nil {
+		panic(err)
+	}
+	if last, ok := idsAt.last[key]; ok {
+		v = last
+		for i := len(v) - 1; i >= 6; i-- { // the entropy, bytes 6 to 15, plus one
+			if v[i]++; v[i] != 0 {
+				break
+			}
+		}
+	}
+	idsAt.last[key] = v
+	return prefix + "_" + v.String()
+}
+
+var idsAt = struct {
+	sync.Mutex
+	last map[string]ulid.ULID
+}{last: map[string]ulid.ULID{}}
 
 func (f fixture) insertDeliveries(t *testing.T, ds ...actions.NewDelivery) {
 	t.Helper()
@@ -1120,8 +1160,7 @@ func TestDeliveryListAndGet(t *testing.T) {
 		}
 		var ds []actions.NewDelivery
 		for i := range 6 {
-			nd := f.newDelivery(t0)
-			nd.Delivery.CreatedAt = t0.Add(time.Duration(i) * time.Second)
+			nd := createdAt(f.newDelivery(t0), t0.Add(time.Duration(i)*time.Second))
 			if i%2 == 1 {
 				nd.Delivery.EndpointID, nd.Delivery.RuleID, nd.Delivery.ContactID = ep2.ID, "rul_2", "c_2"
 				nd.Delivery.Event, nd.Delivery.Status = triggers.TriggerNewContact, actions.StatusPaused

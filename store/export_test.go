@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Exported for the tests of package store_test.
+
+// MigrateTo migrates up to and including the migration id.
+func (s *Store) MigrateTo(ctx context.Context, id string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return migrator(tx).MigrateTo(id) })
+}
+
+// RollbackLastMigration undoes the last migration applied.
+func (s *Store) RollbackLastMigration(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return migrator(tx).RollbackLast() })
+}
+
+// SchemaIndexesAndForeignKeys lists the schema's indexes and foreign keys,
+// one line each with its definition, sorted, with no schema name in them.
+func (s *Store) SchemaIndexesAndForeignKeys(ctx context.Context) ([]string, error) {
+	db := s.db.WithContext(ctx)
+	var out []string
+	if s.dialect == DialectPostgres {
+		var schema string
+		if err := db.Raw(`SELECT current_schema()`).Scan(&schema).Error; err != nil {
+			return nil, err
+		}
+		var rows []struct{ Name, Def string }
+		err := db.Raw(`SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = current_schema()
+			UNION ALL SELECT conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE contype = 'f' AND connamespace = current_schema()::regnamespace`).Scan(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, strings.ReplaceAll(r.Name+": "+r.Def, schema+".", ""))
+		}
+	} else {
+		var rows []struct{ Name, SQL string }
+		if err := db.Raw(`SELECT name, COALESCE(sql, '') AS sql FROM sqlite_master WHERE type = 'index'`).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, r.Name+": "+r.SQL)
+		}
+		var tables []string
+		if err := db.Raw(`SELECT name FROM sqlite_master WHERE type = 'table'`).Scan(&tables).Error; err != nil {
+			return nil, err
+		}
+		for _, t := range tables {
+			var fks []struct{ Table, From, To, OnDelete string }
+			if err := db.Raw(`SELECT "table", "from", "to", on_delete FROM pragma_foreign_key_list(?)`, t).Scan(&fks).Error; err != nil {
+				return nil, err
+			}
+			for _, fk := range fks {
+				out = append(out, fmt.Sprintf("%s.%s: REFERENCES %s(%s) ON DELETE %s", t, fk.From, fk.Table, fk.To, fk.OnDelete))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}

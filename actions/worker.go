@@ -15,6 +15,10 @@ import (
 	"github.com/tripline/tripline/lifecycle"
 )
 
+// parkInterval is how often, at most, Wakes make a worker claim while the
+// due deliveries are for endpoints it leaves out of claims; see claimLoop.
+const parkInterval = 100 * time.Millisecond
+
 // finalizeGrace is how long Stop keeps recording outcomes and releasing
 // claims after its context is done; past it they are left to lease expiry.
 const finalizeGrace = 5 * time.Second
@@ -147,6 +151,7 @@ type Worker struct {
 	backoff func(failures int) time.Duration       // wait after failed queue calls
 
 	wake      chan struct{}   // Wake was called
+	unblocked chan struct{}   // an endpoint left out of a claim may take a send again
 	slotFreed chan struct{}   // a send finished
 	retrySoon chan struct{}   // nextRetry moved earlier
 	slots     chan struct{}   // one token per send in flight
@@ -190,6 +195,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		gates:     newGates(cfg.Now, cfg.EndpointConcurrency, cfg.BreakerThreshold, cfg.BreakerCooldown),
 		backoff:   func(n int) time.Duration { return min(100*time.Millisecond<<min(n-1, 10), 30*time.Second) },
 		wake:      make(chan struct{}, 1),
+		unblocked: make(chan struct{}, 1),
 		slotFreed: make(chan struct{}, 1),
 		retrySoon: make(chan struct{}, 1),
 		slots:     make(chan struct{}, cfg.Concurrency),
@@ -271,6 +277,16 @@ func (w *Worker) claimLoop(ctx context.Context) {
 	unblock := time.NewTimer(time.Hour) // an endpoint held back by its rate or breaker may go
 	unblock.Stop()
 	defer unblock.Stop()
+	// After a claim that left busy endpoints out and found less than it
+	// asked for, what is due is mostly theirs, and a claim walks all of it
+	// to skip it: claiming on every Wake (each ingest commit that leaves
+	// deliveries to the queue, every NOTIFY) would cost the whole backlog
+	// each time. Until one of them can take a send again, Wakes are taken
+	// at most every parkInterval.
+	var parkedUntil time.Time
+	parked := time.NewTimer(time.Hour)
+	parked.Stop()
+	defer parked.Stop()
 
 	more, failures := true, 0 // more: due deliveries may be left unclaimed
 	for {
@@ -290,6 +306,15 @@ func (w *Worker) claimLoop(ctx context.Context) {
 					unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
 				}
 			case <-w.wake:
+				if wait := time.Until(parkedUntil); wait > 0 {
+					parked.Reset(wait)
+					continue
+				}
+				more = true
+			case <-parked.C:
+				more = true
+			case <-w.unblocked:
+				parkedUntil = time.Time{}
 				more = true
 			case <-poll.C:
 				more = true
@@ -361,6 +386,11 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			unblock.Reset(max(next.Sub(w.cfg.Now()), 0))
 		}
 		more = len(claimed) >= limit
+		if !more && len(exclude) > 0 {
+			parkedUntil = time.Now().Add(parkInterval)
+		} else {
+			parkedUntil = time.Time{}
+		}
 	}
 }
 
@@ -413,7 +443,7 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 		return
 	}
 	if w.gates.unblocked(c.Endpoint.ID) {
-		notify(w.wake)
+		notify(w.unblocked)
 	}
 	<-w.slots
 	notify(w.slotFreed)

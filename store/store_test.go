@@ -1089,6 +1089,17 @@ func TestDeliveryRecordOutcomes(t *testing.T) {
 		if d, _, _ := f.get(t, dead.Delivery.ID); d.Status != actions.StatusDead || d.LastError != "timeout" {
 			t.Fatalf("dead delivery = %+v", d)
 		}
+		// The claim is cleared, and with it the fence: the same owner's
+		// outcome recorded again (a batch retried after its commit) changes
+		// nothing.
+		again := outcomes[1]
+		again.Attempt.ID, again.Status, again.NextAttemptAt = id.New(id.Attempt), actions.StatusDead, nil
+		if err := s.DeliveryRecordOutcomes(ctx, actions.DeliveryRecordOutcomesParams{Owner: "w1", Outcomes: []actions.Outcome{again}}); err != nil {
+			t.Fatalf("DeliveryRecordOutcomes: %v", err)
+		}
+		if d, _, _ := f.get(t, retry.Delivery.ID); d.Status != actions.StatusFailed || d.NextAttemptAt == nil {
+			t.Fatalf("after an outcome recorded twice: %+v, want still failed with its retry", d)
+		}
 		// The claim is cleared: the retry is claimable when due, by anyone.
 		if c := f.claim(t, "w3", next.Add(-time.Millisecond), 10); len(c) != 0 {
 			t.Fatalf("claimed before due: %v", claimedIDs(c))

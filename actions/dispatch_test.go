@@ -178,3 +178,50 @@ func TestWorkerDispatchStopReleasesHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerParksWhileOnlyBusyEndpointsHaveDueWork checks that Wakes do not
+// each cost a claim while the due deliveries are all for an endpoint left
+// out of claims (a claim would walk them all to skip them), and that claims
+// resume as soon as the endpoint can take a send again.
+func TestWorkerParksWhileOnlyBusyEndpointsHaveDueWork(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency = 4; c.PollInterval = time.Hour }) // share 1
+	release := make(chan struct{})
+	slow := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.WriteHeader(204)
+	})
+	var ids []string
+	for range 10 {
+		ids = append(ids, wt.delivery(t, slow.URL, 0, nil))
+	}
+	wt.start(t)
+	released := false
+	t.Cleanup(func() { // before the worker's Stop, which waits for the send
+		if !released {
+			close(release)
+		}
+	})
+	// The first claim takes 4 (one sent, three held); the next leaves the
+	// busy endpoint out and finds nothing: the worker parks.
+	wt.q.waitFor(t, "the claim that leaves the endpoint out", func() bool { return wt.q.claimCalls >= 2 })
+	time.Sleep(20 * time.Millisecond)
+	wt.q.mu.Lock()
+	before := wt.q.claimCalls
+	wt.q.mu.Unlock()
+	for range 20 { // 100 ms of ingest commits
+		wt.w.Wake()
+		time.Sleep(5 * time.Millisecond)
+	}
+	wt.q.mu.Lock()
+	woken := wt.q.claimCalls - before
+	wt.q.mu.Unlock()
+	if woken > 3 {
+		t.Fatalf("20 Wakes in 100 ms while only the busy endpoint had due work made %d claims, want at most 3", woken)
+	}
+	close(release)
+	released = true
+	for _, id := range ids {
+		wt.q.waitStatus(t, id, StatusSucceeded)
+	}
+}

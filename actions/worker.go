@@ -60,8 +60,8 @@ type WorkerConfig struct {
 	// BreakerCooldown is the wait before the first probe. Default 1 s.
 	BreakerCooldown time.Duration
 
-	// BatchSize is the most deliveries claimed in one call and the most
-	// outcomes recorded in one call. Default 100.
+	// BatchSize is the most deliveries claimed in one call. Outcomes are
+	// recorded in calls of up to recordBatches times as many. Default 100.
 	BatchSize int
 
 	// Lease is how long a claim is held before another worker may take the
@@ -199,7 +199,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		slotFreed: make(chan struct{}, 1),
 		retrySoon: make(chan struct{}, 1),
 		slots:     make(chan struct{}, cfg.Concurrency),
-		outcomes:  make(chan recording, cfg.Concurrency),
+		outcomes:  make(chan recording, cfg.Concurrency+recordBatches*cfg.BatchSize),
 		loop:      lifecycle.New("worker"),
 	}, nil
 }
@@ -494,8 +494,17 @@ func (w *Worker) outcome(c Claimed, a Attempt) Outcome {
 	return o
 }
 
+// recordBatches is how many claims' worth of outcomes one call records at
+// most. Outcomes wait in a buffer of that size (plus one per send slot) while
+// the previous call records: a send hands its outcome over and frees its slot
+// at once, even while a call takes long. With a buffer of one per slot, at
+// 4,000 deliveries/s on Postgres the buffer filled during each 15-25 ms
+// call, sends waited to hand over their outcomes holding their slots, and
+// the endpoint's in-flight cap was reached by sends already answered.
+const recordBatches = 4
+
 // recordLoop collects outcomes and records them in batches of up to
-// BatchSize, each waiting at most RecordInterval for company.
+// recordBatches×BatchSize, each waiting at most RecordInterval for company.
 func (w *Worker) recordLoop() {
 	var batch []recording
 	flushAt := time.NewTimer(time.Hour)
@@ -509,7 +518,7 @@ func (w *Worker) recordLoop() {
 				return
 			}
 			batch = append(batch, r)
-			if len(batch) < w.cfg.BatchSize {
+			if len(batch) < recordBatches*w.cfg.BatchSize {
 				if len(batch) == 1 {
 					flushAt.Reset(w.cfg.RecordInterval)
 				}

@@ -388,17 +388,18 @@ func TestWorkerBatchesOutcomes(t *testing.T) {
 	t.Parallel()
 	wt := newWorkerTest(t, func(c *WorkerConfig) { c.BatchSize, c.RecordInterval = 5, time.Hour })
 	srv := newServer(t, status(200))
-	for range 20 {
+	// Outcomes are recorded recordBatches claims' worth at a time: 20.
+	for range 40 {
 		wt.delivery(t, srv.URL, 0, nil)
 	}
 	wt.start(t)
 
-	wt.q.waitFor(t, "20 outcomes", func() bool { return len(wt.q.recordCalls) == 4 })
+	wt.q.waitFor(t, "40 outcomes", func() bool { return len(wt.q.recordCalls) == 2 })
 	wt.q.mu.Lock()
 	defer wt.q.mu.Unlock()
 	for i, n := range wt.q.recordCalls {
-		if n != 5 {
-			t.Errorf("recording %d had %d outcomes, want 5", i, n)
+		if n != recordBatches*5 {
+			t.Errorf("recording %d had %d outcomes, want %d", i, n, recordBatches*5)
 		}
 	}
 	for id, r := range wt.q.rows {

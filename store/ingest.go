@@ -167,8 +167,10 @@ func (t *ingestTx) ContactUpsertMany(ctx context.Context, p engine.ContactUpsert
 	now := t.s.now()
 	rows := make([]contactRow, 0, len(p.Contacts))
 	at := make(map[string]int, len(p.Contacts))
+	var state []byte
 	for _, c := range p.Contacts {
-		state, err := json.Marshal(c)
+		var err error
+		state, err = c.AppendJSON(state[:0]) // as json.Marshal(c) writes it, without compacting it again
 		if err != nil {
 			return fmt.Errorf("contact %s: %w", c.ID, err)
 		}
@@ -225,8 +227,10 @@ func (t *ingestTx) TriggerEventInsertMany(ctx context.Context, p engine.TriggerE
 	}
 	now := timeText(ts(t.s.now()))
 	rows := make([]triggerEventJSON, len(p.Events))
+	var payload []byte
 	for i, te := range p.Events {
-		payload, err := json.Marshal(te)
+		var err error
+		payload, err = te.AppendJSON(payload[:0]) // as json.Marshal(te) writes it, without compacting it again
 		if err != nil {
 			return fmt.Errorf("trigger event %s: %w", te.ID, err)
 		}

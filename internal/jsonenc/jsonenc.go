@@ -26,8 +26,9 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// String appends s as a JSON string, as json.Marshal(s) writes it.
-func String(b []byte, s string) []byte {
+// String appends s, text as a string or as bytes, as a JSON string, as
+// json.Marshal(string(s)) writes it.
+func String[S ~string | ~[]byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -57,7 +58,8 @@ func String(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// At most 4 bytes converted: the string stays on the stack.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
 		switch {
 		case r == utf8.RuneError && size == 1:
 			b = append(b, s[start:i]...)

@@ -29,6 +29,9 @@ func TestString(t *testing.T) {
 		if got, want := string(String([]byte("x"), s)), "x"+marshal(t, s); got != want {
 			t.Errorf("String(%q) = %s, want %s", s, got, want)
 		}
+		if got, want := string(String([]byte("x"), []byte(s))), "x"+marshal(t, s); got != want {
+			t.Errorf("String([]byte(%q)) = %s, want %s", s, got, want)
+		}
 	}
 }
 
@@ -37,8 +40,12 @@ func FuzzString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := string(String(nil, s)), marshal(t, s); got != want {
+		want := marshal(t, s)
+		if got := string(String(nil, s)); got != want {
 			t.Errorf("String(%q) = %s, want %s", s, got, want)
+		}
+		if got := string(String(nil, []byte(s))); got != want {
+			t.Errorf("String([]byte(%q)) = %s, want %s", s, got, want)
 		}
 	})
 }

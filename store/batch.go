@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -49,13 +50,9 @@ type batchInsert struct {
 // SELECT (ON CONFLICT …).
 func newBatchInsert(table string, cols []batchCol, suffix string) *batchInsert {
 	names := make([]string, len(cols))
-	arrays := make([]string, len(cols))
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c.name
-		arrays[i] = fmt.Sprintf("$%d::%s", i+1, map[colKind]string{
-			colText: "text[]", colTextNull: "text[]", colInt: "bigint[]", colIntNull: "bigint[]", colTime: "timestamptz[]", colTimeNull: "timestamptz[]",
-		}[c.kind])
 		exprs[i] = "json_extract(value, '$." + c.name + "')"
 	}
 	head := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") SELECT "
@@ -64,16 +61,31 @@ func newBatchInsert(table string, cols []batchCol, suffix string) *batchInsert {
 	}
 	return &batchInsert{
 		cols:     cols,
-		postgres: head + "* FROM unnest(" + strings.Join(arrays, ", ") + ")" + suffix,
+		postgres: head + "* FROM " + unnest(cols, 1) + suffix,
 		// WHERE true: SQLite needs it before ON CONFLICT after a SELECT.
 		sqlite: head + strings.Join(exprs, ", ") + " FROM json_each(?) WHERE true" + suffix,
 	}
 }
 
+// unnest returns "unnest($first::text[], …)", the Postgres rows of cols
+// given as array parameters numbered from first.
+func unnest(cols []batchCol, first int) string {
+	arrays := make([]string, len(cols))
+	for i, c := range cols {
+		arrays[i] = fmt.Sprintf("$%d::%s", first+i, map[colKind]string{
+			colText: "text[]", colTextNull: "text[]", colInt: "bigint[]", colIntNull: "bigint[]", colTime: "timestamptz[]", colTimeNull: "timestamptz[]",
+		}[c.kind])
+	}
+	return "unnest(" + strings.Join(arrays, ", ") + ")"
+}
+
 // rows returns a writer of about n rows for the insert.
-func (ins *batchInsert) rows(n int) *batchRows {
-	w := &batchRows{ins: ins, cols: make([]column, len(ins.cols))}
-	for i, c := range ins.cols {
+func (ins *batchInsert) rows(n int) *batchRows { return newBatchRows(ins.cols, n) }
+
+// newBatchRows returns a writer of about n rows of cols.
+func newBatchRows(cols []batchCol, n int) *batchRows {
+	w := &batchRows{kinds: cols, cols: make([]column, len(cols))}
+	for i, c := range cols {
 		switch c.kind {
 		case colText:
 			w.cols[i].text = make([]string, 0, n)
@@ -92,27 +104,40 @@ func (ins *batchInsert) rows(n int) *batchRows {
 	return w
 }
 
-// insertBatch runs the insert of the rows w holds.
-func (s *Store) insertBatch(tx *gorm.DB, w *batchRows) error {
-	if w.col != 0 {
-		return fmt.Errorf("insert batch: a row has %d of its %d columns", w.col, len(w.cols))
-	}
-	if s.dialect == DialectPostgres {
-		args := w.args()
-		// Straight to the connection: gorm would spread each slice into a
-		// list of parameters. Timed by gorm's logger, as its statements are.
-		begin := time.Now()
-		res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, w.ins.postgres, args...)
-		tx.Logger.Trace(tx.Statement.Context, begin, func() (string, int64) {
-			if err != nil {
-				return w.ins.postgres, -1
-			}
-			n, _ := res.RowsAffected()
-			return w.ins.postgres, n
-		}, err)
+// insertBatch runs ins with the rows w holds, written for it.
+func (s *Store) insertBatch(tx *gorm.DB, ins *batchInsert, w *batchRows) error {
+	if err := w.complete(); err != nil {
 		return err
 	}
-	return tx.Exec(w.ins.sqlite, string(w.json())).Error
+	if s.dialect == DialectPostgres {
+		_, err := execPostgres(tx, ins.postgres, w.args())
+		return err
+	}
+	return tx.Exec(ins.sqlite, string(w.json())).Error
+}
+
+// execPostgres runs a statement whose parameters are numbered ($1), straight
+// on the transaction's connection: gorm would spread each slice argument into
+// a list of parameters. It is timed by gorm's logger, as gorm's statements are.
+func execPostgres(tx *gorm.DB, query string, args []any) (sql.Result, error) {
+	begin := time.Now()
+	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, query, args...)
+	tx.Logger.Trace(tx.Statement.Context, begin, func() (string, int64) {
+		if err != nil {
+			return query, -1
+		}
+		n, _ := res.RowsAffected()
+		return query, n
+	}, err)
+	return res, err
+}
+
+// queryPostgres is execPostgres for a statement that returns rows.
+func queryPostgres(tx *gorm.DB, query string, args []any) (*sql.Rows, error) {
+	begin := time.Now()
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, query, args...)
+	tx.Logger.Trace(tx.Statement.Context, begin, func() (string, int64) { return query, -1 }, err)
+	return rows, err
 }
 
 // column holds the values of one column of a batchRows, in the field of its kind.
@@ -129,14 +154,22 @@ type column struct {
 // call per column, in the order of the insert's columns; a call of the wrong
 // kind panics. Times are stored at microsecond precision, in UTC.
 type batchRows struct {
-	ins  *batchInsert
-	cols []column
-	col  int // the column the next call writes
+	kinds []batchCol // the columns, in order
+	cols  []column
+	col   int // the column the next call writes
+}
+
+// complete reports an error when the last row lacks columns.
+func (w *batchRows) complete() error {
+	if w.col != 0 {
+		return fmt.Errorf("batch rows: a row has %d of its %d columns", w.col, len(w.cols))
+	}
+	return nil
 }
 
 // next returns the column the call of kind k writes and moves on.
 func (w *batchRows) next(k colKind) *column {
-	if c := w.ins.cols[w.col]; c.kind != k {
+	if c := w.kinds[w.col]; c.kind != k {
 		panic(fmt.Sprintf("store: batch column %s is of kind %d, written as %d", c.name, c.kind, k))
 	}
 	c := &w.cols[w.col]
@@ -184,7 +217,7 @@ func (w *batchRows) timePtr(t *timestamp) {
 // args returns the Postgres statement's parameters: one slice per column.
 func (w *batchRows) args() []any {
 	args := make([]any, len(w.cols))
-	for i, c := range w.ins.cols {
+	for i, c := range w.kinds {
 		switch c.kind {
 		case colText:
 			args[i] = w.cols[i].text
@@ -205,7 +238,7 @@ func (w *batchRows) args() []any {
 
 // len returns the number of rows written.
 func (w *batchRows) len() int {
-	c, k := w.cols[0], w.ins.cols[0].kind
+	c, k := w.cols[0], w.kinds[0].kind
 	switch k {
 	case colText:
 		return len(c.text)
@@ -225,7 +258,7 @@ func (w *batchRows) len() int {
 // be escaped, so that the buffer is not copied as it grows.
 func (w *batchRows) jsonSize(n int) int {
 	size := 2
-	for i, col := range w.ins.cols {
+	for i, col := range w.kinds {
 		size += n * (len(col.name) + 4 + 32)
 		for _, v := range w.cols[i].text {
 			size += len(v) + len(v)/4
@@ -244,7 +277,7 @@ func (w *batchRows) json() []byte {
 		if r > 0 {
 			b = append(b, ',')
 		}
-		for i, col := range w.ins.cols {
+		for i, col := range w.kinds {
 			if i == 0 {
 				b = append(b, `{"`...)
 			} else {

@@ -75,7 +75,7 @@ func BenchmarkIngestRows(b *testing.B) {
 			for _, w := range rows(b) {
 				for i, arg := range w.args() {
 					var err error
-					if buf, err = m.Encode(oids[w.ins.cols[i].kind], pgtype.BinaryFormatCode, arg, buf[:0]); err != nil {
+					if buf, err = m.Encode(oids[w.kinds[i].kind], pgtype.BinaryFormatCode, arg, buf[:0]); err != nil {
 						b.Fatal(err)
 					}
 				}

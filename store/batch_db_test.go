@@ -166,6 +166,45 @@ func TestBatchInsertsStoreExactValues(t *testing.T) {
 				t.Errorf("msg_2: %+v", d)
 			}
 			sameTime("msg_2 delivered_at", d.delivered, later)
+
+			// Outcomes: on Postgres arrays too.
+			attemptAt, next := later.Add(time.Second), later.Add(time.Hour)
+			err = s.DeliveryRecordOutcomes(ctx, actions.DeliveryRecordOutcomesParams{Owner: "w_" + odd, Outcomes: []actions.Outcome{
+				{Attempt: actions.Attempt{ID: "att_1", DeliveryID: "msg_1", At: attemptAt, DurationMS: 1234, StatusCode: 500,
+					ResponseHeaders: map[string]string{"X-Odd": odd}, ResponseBody: odd, Error: "HTTP 500 " + odd},
+					Status: actions.StatusFailed, AttemptCount: 1, NextAttemptAt: &next, LastStatusCode: 500, LastError: "HTTP 500 " + odd},
+				{Attempt: actions.Attempt{ID: "att_2", DeliveryID: "msg_2", At: attemptAt, StatusCode: 204},
+					Status: actions.StatusSucceeded, AttemptCount: 4, LastStatusCode: 204, DeliveredAt: &attemptAt}, // not claimed: not applied
+				{Attempt: actions.Attempt{ID: "att_3", DeliveryID: "msg_gone", At: attemptAt, StatusCode: 204},
+					Status: actions.StatusSucceeded, AttemptCount: 1, DeliveredAt: &attemptAt}, // deleted: its attempt is dropped
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var aDelivery, aHeaders, aBody, aError string
+			var aDuration, aCode int
+			var aAt any
+			if err := raw.QueryRowContext(ctx, `SELECT delivery_id, at, duration_ms, status_code, response_headers, response_body, error
+				FROM attempts WHERE id = 'att_1'`).Scan(&aDelivery, &aAt, &aDuration, &aCode, &aHeaders, &aBody, &aError); err != nil {
+				t.Fatal(err)
+			}
+			respHeaders, _ := json.Marshal(map[string]string{"X-Odd": odd})
+			if aDelivery != "msg_1" || aDuration != 1234 || aCode != 500 || aHeaders != string(respHeaders) || aBody != odd || aError != "HTTP 500 "+odd {
+				t.Errorf("attempt: %s %d %d %s %q %q", aDelivery, aDuration, aCode, aHeaders, aBody, aError)
+			}
+			sameTime("attempt at", aAt, attemptAt)
+			var attempts int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM attempts`).Scan(&attempts); err != nil || attempts != 2 {
+				t.Errorf("attempts stored: %d, %v; want att_1 and att_2", attempts, err)
+			}
+			d = read("msg_1")
+			if d.status != "failed" || d.attempts != 1 || d.code != 500 || d.lastError != "HTTP 500 "+odd || d.next.Int64 != next.UnixMilli() ||
+				d.lease.Valid || d.claimedBy.Valid || d.delivered != nil {
+				t.Errorf("msg_1 after its outcome: %+v", d)
+			}
+			if d = read("msg_2"); d.status != "succeeded" || d.attempts != 3 {
+				t.Errorf("msg_2, not claimed, changed: %+v", d)
+			}
 		})
 	}
 }

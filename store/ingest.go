@@ -169,7 +169,7 @@ func (t *ingestTx) ContactUpsertMany(ctx context.Context, p engine.ContactUpsert
 	if err != nil || w == nil {
 		return err
 	}
-	if err := t.s.insertBatch(t.db(ctx), w); err != nil {
+	if err := t.s.insertBatch(t.db(ctx), contactsUpsert, w); err != nil {
 		return fmt.Errorf("upsert contacts: %w", translate(err))
 	}
 	return nil
@@ -231,7 +231,7 @@ func (t *ingestTx) TriggerEventInsertMany(ctx context.Context, p engine.TriggerE
 	if err != nil {
 		return err
 	}
-	if err := t.s.insertBatch(t.db(ctx), w); err != nil {
+	if err := t.s.insertBatch(t.db(ctx), triggerEventsInsert, w); err != nil {
 		return fmt.Errorf("insert trigger events: %w", translate(err))
 	}
 	return nil
@@ -304,10 +304,10 @@ func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) 
 	if err != nil {
 		return err
 	}
-	if err := s.insertBatch(tx, drows); err != nil {
+	if err := s.insertBatch(tx, deliveriesInsert, drows); err != nil {
 		return fmt.Errorf("insert deliveries: %w", translate(err))
 	}
-	if err := s.insertBatch(tx, mrows); err != nil {
+	if err := s.insertBatch(tx, deliveryMessagesInsert, mrows); err != nil {
 		return fmt.Errorf("insert delivery messages: %w", translate(err))
 	}
 	if due {

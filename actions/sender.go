@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -90,7 +92,7 @@ func (s *Sender) Send(ctx context.Context, c Claimed) (a Attempt) {
 	defer func() { a.DurationMS = s.now().Sub(start).Milliseconds() }()
 
 	timeout := attemptTimeout(c.Endpoint)
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timeout after %gs", timeout.Seconds()))
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, timeoutCause(timeout))
 	defer cancel()
 
 	req, err := s.request(ctx, c, start)
@@ -116,6 +118,19 @@ func (s *Sender) Send(ctx context.Context, c Claimed) (a Attempt) {
 // Succeeded reports whether an attempt got a 2xx answer.
 func (a Attempt) Succeeded() bool { return a.StatusCode >= 200 && a.StatusCode < 300 }
 
+// timeoutCauses holds the error of each attempt timeout, made once: every
+// attempt needs one for its context.
+var timeoutCauses sync.Map // time.Duration → error
+
+// timeoutCause is the cause of an attempt's context ending at its timeout.
+func timeoutCause(d time.Duration) error {
+	if err, ok := timeoutCauses.Load(d); ok {
+		return err.(error)
+	}
+	err, _ := timeoutCauses.LoadOrStore(d, fmt.Errorf("timeout after %gs", d.Seconds()))
+	return err.(error)
+}
+
 func attemptTimeout(e Endpoint) time.Duration {
 	if e.TimeoutSeconds <= 0 {
 		return DefaultTimeout
@@ -133,7 +148,10 @@ func (s *Sender) request(ctx context.Context, c Claimed, ts time.Time) (*http.Re
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
-	h := req.Header
+	// Sized for every header at once; Tripline's own are set under their
+	// canonical names (Set would canonicalize them on every request).
+	h := make(http.Header, 8+len(c.Endpoint.Headers)+len(c.Message.Headers))
+	req.Header = h
 	for _, extra := range []map[string]string{c.Endpoint.Headers, c.Message.Headers} {
 		for k, v := range extra {
 			if !ReservedHeader(k) {
@@ -141,15 +159,15 @@ func (s *Sender) request(ctx context.Context, c Claimed, ts time.Time) (*http.Re
 			}
 		}
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", s.userAgent)
-	h.Set("Accept-Encoding", "gzip")
-	h.Set("webhook-id", c.Delivery.ID)
-	h.Set("webhook-timestamp", fmt.Sprint(ts.Unix()))
-	h.Set("webhook-signature", sig)
-	h.Set("X-Tripline-Event", c.Delivery.Event)
+	h["Content-Type"] = []string{"application/json"}
+	h["User-Agent"] = []string{s.userAgent}
+	h["Accept-Encoding"] = []string{"gzip"}
+	h["Webhook-Id"] = []string{c.Delivery.ID}
+	h["Webhook-Timestamp"] = []string{strconv.FormatInt(ts.Unix(), 10)}
+	h["Webhook-Signature"] = []string{sig}
+	h["X-Tripline-Event"] = []string{c.Delivery.Event}
 	if c.Endpoint.LegacySignature {
-		h.Set("X-Tripline-Signature", LegacySignature(c.Endpoint.Secret, body))
+		h["X-Tripline-Signature"] = []string{LegacySignature(c.Endpoint.Secret, body)}
 	}
 	return req, nil
 }

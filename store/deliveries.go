@@ -3,9 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
-	"encoding/json"
+	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -59,8 +60,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p actions.DeliveryClaimDue
 	// write connection): look first, on the read pool.
 	var found struct{ Due, Expired bool }
 	exclude, excludeArgs := excludeEndpoints("", p.ExcludeEndpoints)
-	err := s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`) AS due,
-		EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?) AS expired`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...).Scan(&found).Error
+	err := scanOne(s.read.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?`+exclude+`) AS due,
+		EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND lease_until < ?) AS expired`, append(append([]any{ms(p.Now)}, excludeArgs...), ms(p.Now))...),
+		&found.Due, &found.Expired)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", translate(err))
 	}
@@ -138,9 +140,8 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 	if err := tx.Exec(`SELECT set_config('enable_sort', 'off', true)`).Error; err != nil {
 		return nil, err
 	}
-	var rows []claimRow
 	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
-	err := tx.Raw(`UPDATE deliveries AS d SET
+	rows, err := scanClaimRows(tx.Raw(`UPDATE deliveries AS d SET
 			status = CASE WHEN due.enabled THEN 'sending' WHEN due.endpoint_exists THEN 'paused' ELSE 'discarded' END,
 			claimed_by = CASE WHEN due.enabled THEN CAST(? AS text) END,
 			lease_until = CASE WHEN due.enabled THEN CAST(? AS bigint) END,
@@ -156,11 +157,29 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 		) AS due LEFT JOIN delivery_messages m ON m.delivery_id = due.id
 		WHERE d.id = due.id
 		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status, m.payload AS message_payload, m.headers AS message_headers`,
-		append(append([]any{p.Owner, ms(p.LeaseUntil), ms(p.Now)}, excludeArgs...), p.Limit)...).Scan(&rows).Error
+		append(append([]any{p.Owner, ms(p.LeaseUntil), ms(p.Now)}, excludeArgs...), p.Limit)...).Rows())
 	if err != nil {
 		return nil, err
 	}
 	return slices.DeleteFunc(rows, func(r claimRow) bool { return r.Row.Status != string(actions.StatusSending) }), nil
+}
+
+// scanClaimRows reads the claimRows of a claim's RETURNING by hand: gorm's
+// reflective Scan cost as much as the rest of the claim.
+func scanClaimRows(rows *sql.Rows, err error) ([]claimRow, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []claimRow
+	for rows.Next() {
+		var r claimRow
+		if err := rows.Scan(append(r.Row.scanDest(), &r.PrevStatus, &r.MessagePayload, &r.MessageHeaders)...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func claimSQLite(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, error) {
@@ -323,49 +342,30 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 
 // recordPostgres records outcomes on Postgres in two statements whose text
 // does not depend on the batch size (one prepared statement each, however
-// many outcomes): the batch travels as one JSON parameter, read with
-// jsonb_to_recordset. Attempts of deliveries deleted meanwhile are skipped in
+// many outcomes): each column of the batch travels as one array parameter,
+// read with unnest. Attempts of deliveries deleted meanwhile are skipped in
 // the INSERT itself.
 func recordPostgres(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempts []attemptRow) ([]recordedOutcome, error) {
-	type attemptJSON struct {
-		ID              string `json:"id"`
-		DeliveryID      string `json:"delivery_id"`
-		At              string `json:"at"`
-		DurationMS      int64  `json:"duration_ms"`
-		StatusCode      int    `json:"status_code"`
-		ResponseHeaders string `json:"response_headers"`
-		ResponseBody    string `json:"response_body"`
-		Error           string `json:"error"`
+	as := newBatchRows(attemptCols, len(attempts))
+	for _, a := range attempts {
+		as.str(a.ID)
+		as.str(a.DeliveryID)
+		as.time(a.At)
+		as.int(a.DurationMS)
+		as.int(int64(a.StatusCode))
+		as.str(a.ResponseHeaders)
+		as.str(a.ResponseBody)
+		as.str(a.Error)
 	}
-	type outcomeJSON struct {
-		ID             string  `json:"id"`
-		Status         string  `json:"status"`
-		AttemptCount   int     `json:"attempt_count"`
-		NextAttemptAt  *int64  `json:"next_attempt_at"`
-		LastStatusCode int     `json:"last_status_code"`
-		LastError      string  `json:"last_error"`
-		DeliveredAt    *string `json:"delivered_at"`
-	}
-	as := make([]attemptJSON, len(attempts))
-	for i, a := range attempts {
-		as[i] = attemptJSON{ID: a.ID, DeliveryID: a.DeliveryID, At: a.At.Format(timeLayout), DurationMS: a.DurationMS,
-			StatusCode: a.StatusCode, ResponseHeaders: a.ResponseHeaders, ResponseBody: a.ResponseBody, Error: a.Error}
-	}
-	outs := make([]outcomeJSON, len(p.Outcomes))
-	for i, o := range p.Outcomes {
-		outs[i] = outcomeJSON{ID: o.Attempt.DeliveryID, Status: string(o.Status), AttemptCount: o.AttemptCount,
-			NextAttemptAt: msPtr(o.NextAttemptAt), LastStatusCode: o.LastStatusCode, LastError: o.LastError}
-		if o.DeliveredAt != nil {
-			outs[i].DeliveredAt = new(ts(*o.DeliveredAt).Format(timeLayout))
-		}
-	}
-	aj, err := json.Marshal(as)
-	if err != nil {
-		return nil, fmt.Errorf("insert attempts: %w", err)
-	}
-	oj, err := json.Marshal(outs)
-	if err != nil {
-		return nil, fmt.Errorf("update deliveries: %w", err)
+	outs := newBatchRows(outcomeCols, len(p.Outcomes))
+	for _, o := range p.Outcomes {
+		outs.str(o.Attempt.DeliveryID)
+		outs.str(string(o.Status))
+		outs.int(int64(o.AttemptCount))
+		outs.intPtr(msPtr(o.NextAttemptAt))
+		outs.int(int64(o.LastStatusCode))
+		outs.str(o.LastError)
+		outs.timePtr(tsPtr(o.DeliveredAt))
 	}
 	// Both statements must find their deliveries by primary key, one probe
 	// per outcome. Without statistics (a young table, autovacuum off or
@@ -378,22 +378,10 @@ func recordPostgres(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempt
 		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`).Error; err != nil {
 		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
-	err = tx.Exec(`INSERT INTO attempts (id, delivery_id, at, duration_ms, status_code, response_headers, response_body, error)
-		SELECT a.id, a.delivery_id, a.at, a.duration_ms, a.status_code, a.response_headers, a.response_body, a.error
-		FROM jsonb_to_recordset(CAST(? AS jsonb)) AS a(id text, delivery_id text, at timestamptz, duration_ms bigint,
-			status_code integer, response_headers text, response_body text, error text)
-		WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
-		ON CONFLICT (id) DO NOTHING`, string(aj)).Error
-	if err != nil {
+	if _, err := execPostgres(tx, insertAttemptsPostgres, as.args()); err != nil {
 		return nil, fmt.Errorf("insert attempts: %w", err)
 	}
-	rows, err := tx.Raw(`UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
-			last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
-			claimed_by = NULL, lease_until = NULL
-		FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id text, status text, attempt_count integer, next_attempt_at bigint,
-			last_status_code integer, last_error text, delivered_at timestamptz)
-		WHERE deliveries.id = v.id AND deliveries.claimed_by = ?
-		RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`, string(oj), p.Owner).Rows()
+	rows, err := queryPostgres(tx, updateOutcomesPostgres, append(outs.args(), p.Owner))
 	if err != nil {
 		return nil, fmt.Errorf("update deliveries: %w", err)
 	}
@@ -404,6 +392,25 @@ func recordPostgres(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempt
 	}
 	return recorded, nil
 }
+
+var (
+	attemptCols = []batchCol{{"id", colText}, {"delivery_id", colText}, {"at", colTime}, {"duration_ms", colInt},
+		{"status_code", colInt}, {"response_headers", colText}, {"response_body", colText}, {"error", colText}}
+	insertAttemptsPostgres = `INSERT INTO attempts (id, delivery_id, at, duration_ms, status_code, response_headers, response_body, error)
+		SELECT a.id, a.delivery_id, a.at, a.duration_ms, a.status_code, a.response_headers, a.response_body, a.error
+		FROM ` + unnest(attemptCols, 1) + ` AS a(id, delivery_id, at, duration_ms, status_code, response_headers, response_body, error)
+		WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
+		ON CONFLICT (id) DO NOTHING`
+
+	outcomeCols = []batchCol{{"id", colText}, {"status", colText}, {"attempt_count", colInt}, {"next_attempt_at", colIntNull},
+		{"last_status_code", colInt}, {"last_error", colText}, {"delivered_at", colTimeNull}}
+	updateOutcomesPostgres = `UPDATE deliveries SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
+			last_status_code = v.last_status_code, last_error = v.last_error, delivered_at = v.delivered_at,
+			claimed_by = NULL, lease_until = NULL
+		FROM ` + unnest(outcomeCols, 1) + ` AS v(id, status, attempt_count, next_attempt_at, last_status_code, last_error, delivered_at)
+		WHERE deliveries.id = v.id AND deliveries.claimed_by = $` + strconv.Itoa(len(outcomeCols)+1) + `
+		RETURNING deliveries.id, deliveries.workspace_id, deliveries.endpoint_id`
+)
 
 // recordSQLite records outcomes on SQLite: the deliveries still there are
 // found, their attempts inserted in batches, and the deliveries updated with

@@ -45,7 +45,8 @@
 // a statement's binding costs O(n²) in its parameters: on SQLite, batch
 // statements carry at most 500 parameters (1,000 deliveries insert in about
 // 70 ms instead of 330 ms with 16,000-parameter statements). The ingest
-// inserts avoid the question: their rows are one JSON parameter (insertJSON).
+// inserts avoid the question: their rows are one JSON parameter on SQLite,
+// one array parameter per column on Postgres (batchInsert).
 //
 // A consequence: inside the fn of IngestInTx, use only the IngestTx it is given.
 // A call to a Store method that writes would wait for the write connection

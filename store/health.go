@@ -23,6 +23,28 @@ type recordedOutcome struct {
 	EndpointID  string
 }
 
+// scanOne runs q, a raw query, and scans its first row into dest by hand; no
+// row is sql.ErrNoRows. It is Scan without gorm's reflection and without the
+// statement formatted with its arguments for gorm's logger, which its Scan
+// does on every call.
+func scanOne(q *gorm.DB, dest ...any) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // scanRecorded appends the rows of id, workspace_id, endpoint_id to dst and
 // closes them.
 func scanRecorded(rows *sql.Rows, dst []recordedOutcome) ([]recordedOutcome, error) {
@@ -98,30 +120,33 @@ func (s *Store) recordHealth(tx *gorm.DB, outcomes []actions.Outcome, recorded [
 		if h.succeeded {
 			lastSuccess = new(ts(h.lastSuccess))
 		}
-		var after []struct {
+		var after struct {
 			ConsecutiveDead int
 			Enabled         bool
 		}
-		err := tx.Raw(`UPDATE endpoints SET
+		err := scanOne(tx.Raw(`UPDATE endpoints SET
 				failure_streak = CASE WHEN ? THEN ? ELSE failure_streak + ? END,
 				consecutive_dead = CASE WHEN ? THEN ? ELSE consecutive_dead + ? END,
 				last_success_at = COALESCE(?, last_success_at)
 			WHERE id = ?
 			RETURNING consecutive_dead, enabled`,
-			h.succeeded, h.fails, h.fails, h.succeeded, h.dead, h.dead, lastSuccess, epID).Scan(&after).Error
+			h.succeeded, h.fails, h.fails, h.succeeded, h.dead, h.dead, lastSuccess, epID), &after.ConsecutiveDead, &after.Enabled)
+		if errors.Is(err, sql.ErrNoRows) { // deleted
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("endpoint %s health: %w", epID, err)
 		}
-		if len(after) == 0 || !after[0].Enabled { // deleted, or disabled already
+		if !after.Enabled { // disabled already
 			continue
 		}
 		var reason string
 		switch {
 		case !h.gone.IsZero():
 			reason = fmt.Sprintf("the endpoint answered 410 Gone at %s", h.gone.UTC().Format(time.RFC3339))
-		case h.dead > 0 && after[0].ConsecutiveDead >= actions.AutoDisableAfter:
+		case h.dead > 0 && after.ConsecutiveDead >= actions.AutoDisableAfter:
 			reason = fmt.Sprintf("%d consecutive deliveries died; the last one's last attempt failed with: %s",
-				after[0].ConsecutiveDead, h.lastError)
+				after.ConsecutiveDead, h.lastError)
 		default:
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -164,49 +165,60 @@ func (t *ingestTx) ContactGetMany(ctx context.Context, p engine.ContactGetManyPa
 // ContactUpsertMany implements engine.IngestTx. When Contacts names one id
 // twice, the last wins.
 func (t *ingestTx) ContactUpsertMany(ctx context.Context, p engine.ContactUpsertManyParams) error {
-	now := t.s.now()
-	rows := make([]contactRow, 0, len(p.Contacts))
-	at := make(map[string]int, len(p.Contacts))
-	for _, c := range p.Contacts {
-		state, err := json.Marshal(c)
-		if err != nil {
-			return fmt.Errorf("contact %s: %w", c.ID, err)
-		}
-		row := contactRow{WorkspaceID: p.WorkspaceID, ID: c.ID, State: string(state), CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt)}
-		if c.CreatedAt.IsZero() {
-			row.CreatedAt = ts(now)
-		}
-		if c.UpdatedAt.IsZero() {
-			row.UpdatedAt = ts(now)
-		}
-		if i, ok := at[c.ID]; ok {
-			rows[i] = row // ON CONFLICT DO UPDATE may not touch a row twice
-			continue
-		}
-		at[c.ID] = len(rows)
-		rows = append(rows, row)
+	w, err := contactRows(p.WorkspaceID, p.Contacts, t.s.now())
+	if err != nil || w == nil {
+		return err
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	type contactJSON struct {
-		WorkspaceID string `json:"workspace_id"`
-		ID          string `json:"id"`
-		State       string `json:"state"`
-		CreatedAt   string `json:"created_at"`
-		UpdatedAt   string `json:"updated_at"`
-	}
-	js := make([]contactJSON, len(rows))
-	for i, r := range rows {
-		js[i] = contactJSON{WorkspaceID: r.WorkspaceID, ID: r.ID, State: r.State, CreatedAt: timeText(r.CreatedAt), UpdatedAt: timeText(r.UpdatedAt)}
-	}
-	err := t.s.insertJSON(t.db(ctx), "contacts", []jsonCol{
-		{"workspace_id", "text"}, {"id", "text"}, {"state", "text"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
-	}, js, "ON CONFLICT (workspace_id, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")
-	if err != nil {
+	if err := t.s.insertBatch(t.db(ctx), contactsUpsert, w); err != nil {
 		return fmt.Errorf("upsert contacts: %w", translate(err))
 	}
 	return nil
+}
+
+var contactsUpsert = newBatchInsert("contacts", []batchCol{
+	{"workspace_id", colText}, {"id", colText}, {"state", colText}, {"created_at", colTime}, {"updated_at", colTime},
+}, "ON CONFLICT (workspace_id, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")
+
+// contactRows writes the rows of contactsUpsert, one per id, in the order
+// of their first appearance, with the last contact of the id (ON CONFLICT DO
+// UPDATE may not touch a row twice); nil when there are none. A zero time is
+// now.
+func contactRows(ws string, contacts []*triggers.Contact, now time.Time) (*batchRows, error) {
+	var order []*triggers.Contact
+	at := make(map[string]int, len(contacts))
+	for _, c := range contacts {
+		if i, ok := at[c.ID]; ok {
+			order[i] = c
+			continue
+		}
+		at[c.ID] = len(order)
+		order = append(order, c)
+	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	w := contactsUpsert.rows(len(order))
+	var state []byte
+	for _, c := range order {
+		var err error
+		state, err = c.AppendJSON(state[:0]) // as json.Marshal(c) writes it, without compacting it again
+		if err != nil {
+			return nil, fmt.Errorf("contact %s: %w", c.ID, err)
+		}
+		created, updated := c.CreatedAt, c.UpdatedAt
+		if created.IsZero() {
+			created = now
+		}
+		if updated.IsZero() {
+			updated = now
+		}
+		w.str(ws)
+		w.str(c.ID)
+		w.strBytes(state)
+		w.time(ts(created))
+		w.time(ts(updated))
+	}
+	return w, nil
 }
 
 // TriggerEventInsertMany implements engine.IngestTx. The event is stored as
@@ -215,30 +227,40 @@ func (t *ingestTx) TriggerEventInsertMany(ctx context.Context, p engine.TriggerE
 	if len(p.Events) == 0 {
 		return nil
 	}
-	type triggerEventJSON struct {
-		ID          string `json:"id"`
-		WorkspaceID string `json:"workspace_id"`
-		Type        string `json:"type"`
-		ContactID   string `json:"contact_id"`
-		Payload     string `json:"payload"`
-		CreatedAt   string `json:"created_at"`
-	}
-	now := timeText(ts(t.s.now()))
-	rows := make([]triggerEventJSON, len(p.Events))
-	for i, te := range p.Events {
-		payload, err := json.Marshal(te)
-		if err != nil {
-			return fmt.Errorf("trigger event %s: %w", te.ID, err)
-		}
-		rows[i] = triggerEventJSON{ID: te.ID, WorkspaceID: p.WorkspaceID, Type: te.Type, ContactID: te.ContactID, Payload: string(payload), CreatedAt: now}
-	}
-	err := t.s.insertJSON(t.db(ctx), "trigger_events", []jsonCol{
-		{"id", "text"}, {"workspace_id", "text"}, {"type", "text"}, {"contact_id", "text"}, {"payload", "text"}, {"created_at", "timestamptz"},
-	}, rows, "")
+	w, err := triggerEventRows(p.WorkspaceID, p.Events, t.s.now())
 	if err != nil {
+		return err
+	}
+	if err := t.s.insertBatch(t.db(ctx), triggerEventsInsert, w); err != nil {
 		return fmt.Errorf("insert trigger events: %w", translate(err))
 	}
 	return nil
+}
+
+var triggerEventsInsert = newBatchInsert("trigger_events", []batchCol{
+	{"id", colText}, {"workspace_id", colText}, {"type", colText}, {"contact_id", colText}, {"payload", colText}, {"created_at", colTime},
+}, "")
+
+// triggerEventRows writes the rows of triggerEventsInsert, stored at now.
+func triggerEventRows(ws string, events []triggers.TriggerEvent, now time.Time) (*batchRows, error) {
+	w := triggerEventsInsert.rows(len(events))
+	created := ts(now)
+	var payload []byte
+	for i := range events {
+		te := &events[i]
+		var err error
+		payload, err = te.AppendJSON(payload[:0]) // as json.Marshal(te) writes it, without compacting it again
+		if err != nil {
+			return nil, fmt.Errorf("trigger event %s: %w", te.ID, err)
+		}
+		w.str(te.ID)
+		w.str(ws)
+		w.str(te.Type)
+		w.str(te.ContactID)
+		w.strBytes(payload)
+		w.time(created)
+	}
+	return w, nil
 }
 
 // EndpointGetMany implements engine.IngestTx. Secrets are left empty unless
@@ -278,13 +300,44 @@ func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) 
 	if len(deliveries) == 0 {
 		return nil
 	}
-	now := s.now()
-	drows := make([]deliveryRow, len(deliveries))
-	mrows := make([]deliveryMessageRow, len(deliveries))
-	for i, nd := range deliveries {
+	drows, mrows, due, err := deliveryRows(deliveries, s.now())
+	if err != nil {
+		return err
+	}
+	if err := s.insertBatch(tx, deliveriesInsert, drows); err != nil {
+		return fmt.Errorf("insert deliveries: %w", translate(err))
+	}
+	if err := s.insertBatch(tx, deliveryMessagesInsert, mrows); err != nil {
+		return fmt.Errorf("insert delivery messages: %w", translate(err))
+	}
+	if due {
+		return s.notifyDue(tx) // some are for the claimers
+	}
+	return nil
+}
+
+var (
+	deliveriesInsert = newBatchInsert("deliveries", []batchCol{
+		{"id", colText}, {"workspace_id", colText}, {"endpoint_id", colText}, {"rule_id", colText}, {"trigger_event_id", colText},
+		{"event", colText}, {"contact_id", colText}, {"status", colText}, {"attempt_count", colInt}, {"next_attempt_at", colIntNull},
+		{"last_status_code", colInt}, {"last_error", colText}, {"created_at", colTime}, {"delivered_at", colTimeNull},
+		{"claimed_by", colTextNull}, {"lease_until", colIntNull},
+	}, "")
+	deliveryMessagesInsert = newBatchInsert("delivery_messages", []batchCol{{"delivery_id", colText}, {"payload", colText}, {"headers", colText}}, "")
+)
+
+// deliveryRows writes the rows of deliveriesInsert and deliveryMessagesInsert
+// and tells whether some deliveries are due, for the claimers. A zero
+// CreatedAt is now, an empty Status pending, and a pending or failed delivery
+// without NextAttemptAt is due now. A pending delivery with ClaimedBy is
+// stored claimed: sending, owned by ClaimedBy until LeaseUntil.
+func deliveryRows(deliveries []actions.NewDelivery, now time.Time) (drows, mrows *batchRows, due bool, err error) {
+	drows = deliveriesInsert.rows(len(deliveries))
+	mrows = deliveryMessagesInsert.rows(len(deliveries))
+	for _, nd := range deliveries {
 		d := nd.Delivery
 		if d.ID == "" {
-			return errors.New("insert deliveries: a delivery has no id")
+			return nil, nil, false, errors.New("insert deliveries: a delivery has no id")
 		}
 		if d.CreatedAt.IsZero() {
 			d.CreatedAt = now
@@ -295,78 +348,43 @@ func (s *Store) insertDeliveries(tx *gorm.DB, deliveries []actions.NewDelivery) 
 		if d.NextAttemptAt == nil && (d.Status == actions.StatusPending || d.Status == actions.StatusFailed) {
 			d.NextAttemptAt = &now
 		}
-		drows[i] = newDeliveryRow(d)
+		r := newDeliveryRow(d)
 		if nd.ClaimedBy != "" && d.Status == actions.StatusPending {
 			// Created claimed, as a claim leaves it: sending, its
 			// next_attempt_at kept.
-			drows[i].Status, drows[i].ClaimedBy, drows[i].LeaseUntil = string(actions.StatusSending), &nd.ClaimedBy, new(ms(nd.LeaseUntil))
+			r.Status, r.ClaimedBy, r.LeaseUntil = string(actions.StatusSending), &nd.ClaimedBy, new(ms(nd.LeaseUntil))
 		}
+		due = due || r.Status == string(actions.StatusPending) || r.Status == string(actions.StatusFailed)
 		headers, err := marshalMap(nd.Message.Headers)
 		if err != nil {
-			return fmt.Errorf("delivery %s: headers: %w", d.ID, err)
+			return nil, nil, false, fmt.Errorf("delivery %s: headers: %w", d.ID, err)
 		}
-		payload := string(nd.Message.Payload)
-		if payload == "" {
-			payload = "null"
+		drows.str(r.ID)
+		drows.str(r.WorkspaceID)
+		drows.str(r.EndpointID)
+		drows.str(r.RuleID)
+		drows.str(r.TriggerEventID)
+		drows.str(r.Event)
+		drows.str(r.ContactID)
+		drows.str(r.Status)
+		drows.int(int64(r.AttemptCount))
+		drows.intPtr(r.NextAttemptAt)
+		drows.int(int64(r.LastStatusCode))
+		drows.str(r.LastError)
+		drows.time(r.CreatedAt)
+		drows.timePtr(r.DeliveredAt)
+		drows.strPtr(r.ClaimedBy)
+		drows.intPtr(r.LeaseUntil)
+
+		mrows.str(r.ID)
+		if len(nd.Message.Payload) == 0 {
+			mrows.str("null")
+		} else {
+			mrows.strBytes(nd.Message.Payload)
 		}
-		mrows[i] = deliveryMessageRow{DeliveryID: d.ID, Payload: payload, Headers: headers}
+		mrows.str(headers)
 	}
-	type deliveryJSON struct {
-		ID             string  `json:"id"`
-		WorkspaceID    string  `json:"workspace_id"`
-		EndpointID     string  `json:"endpoint_id"`
-		RuleID         string  `json:"rule_id"`
-		TriggerEventID string  `json:"trigger_event_id"`
-		Event          string  `json:"event"`
-		ContactID      string  `json:"contact_id"`
-		Status         string  `json:"status"`
-		AttemptCount   int     `json:"attempt_count"`
-		NextAttemptAt  *int64  `json:"next_attempt_at"`
-		LastStatusCode int     `json:"last_status_code"`
-		LastError      string  `json:"last_error"`
-		CreatedAt      string  `json:"created_at"`
-		DeliveredAt    *string `json:"delivered_at"`
-		ClaimedBy      *string `json:"claimed_by"`
-		LeaseUntil     *int64  `json:"lease_until"`
-	}
-	djs := make([]deliveryJSON, len(drows))
-	for i, r := range drows {
-		djs[i] = deliveryJSON{ID: r.ID, WorkspaceID: r.WorkspaceID, EndpointID: r.EndpointID, RuleID: r.RuleID,
-			TriggerEventID: r.TriggerEventID, Event: r.Event, ContactID: r.ContactID, Status: r.Status,
-			AttemptCount: r.AttemptCount, NextAttemptAt: r.NextAttemptAt, LastStatusCode: r.LastStatusCode, LastError: r.LastError,
-			CreatedAt: timeText(r.CreatedAt), ClaimedBy: r.ClaimedBy, LeaseUntil: r.LeaseUntil}
-		if r.DeliveredAt != nil {
-			djs[i].DeliveredAt = new(timeText(*r.DeliveredAt))
-		}
-	}
-	err := s.insertJSON(tx, "deliveries", []jsonCol{
-		{"id", "text"}, {"workspace_id", "text"}, {"endpoint_id", "text"}, {"rule_id", "text"}, {"trigger_event_id", "text"},
-		{"event", "text"}, {"contact_id", "text"}, {"status", "text"}, {"attempt_count", "bigint"}, {"next_attempt_at", "bigint"},
-		{"last_status_code", "bigint"}, {"last_error", "text"}, {"created_at", "timestamptz"}, {"delivered_at", "timestamptz"},
-		{"claimed_by", "text"}, {"lease_until", "bigint"},
-	}, djs, "")
-	if err != nil {
-		return fmt.Errorf("insert deliveries: %w", translate(err))
-	}
-	type messageJSON struct {
-		DeliveryID string `json:"delivery_id"`
-		Payload    string `json:"payload"`
-		Headers    string `json:"headers"`
-	}
-	mjs := make([]messageJSON, len(mrows))
-	for i, m := range mrows {
-		mjs[i] = messageJSON(m)
-	}
-	err = s.insertJSON(tx, "delivery_messages", []jsonCol{{"delivery_id", "text"}, {"payload", "text"}, {"headers", "text"}}, mjs, "")
-	if err != nil {
-		return fmt.Errorf("insert delivery messages: %w", translate(err))
-	}
-	for _, r := range drows {
-		if r.Status == string(actions.StatusPending) || r.Status == string(actions.StatusFailed) {
-			return s.notifyDue(tx) // some are for the claimers
-		}
-	}
-	return nil
+	return drows, mrows, due, nil
 }
 
 // RuleFireClaim implements engine.IngestTx with one upsert: insert the

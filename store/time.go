@@ -70,10 +70,6 @@ func (timestamp) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
 	return "text"
 }
 
-// timeText is t as it is written, for statements that take times as text
-// (insertJSON).
-func timeText(t timestamp) string { return t.UTC().Truncate(time.Microsecond).Format(timeLayout) }
-
 // timePtr converts an optional stored time back.
 func timePtr(t *timestamp) *time.Time {
 	if t == nil {

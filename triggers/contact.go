@@ -2,9 +2,12 @@ package triggers
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"time"
+
+	"github.com/tripline/tripline/internal/jsonenc"
 )
 
 // Conversation statuses and handlers.
@@ -27,11 +30,25 @@ type Conversation struct {
 
 // MarshalJSON writes an empty Assignee as null, as SPEC section 3 shows it.
 func (c Conversation) MarshalJSON() ([]byte, error) {
-	type plain Conversation
-	return json.Marshal(struct {
-		plain
-		Assignee *string `json:"assignee"`
-	}{plain(c), nullable(c.Assignee)})
+	return c.appendJSON(make([]byte, 0, 128)), nil
+}
+
+// appendJSON appends c as MarshalJSON writes it: the fields in order,
+// assignee last (encoding/json put the field that shadowed it there).
+func (c *Conversation) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonenc.String(b, c.ID)
+	b = append(b, `,"status":`...)
+	b = jsonenc.String(b, c.Status)
+	b = append(b, `,"handler":`...)
+	b = jsonenc.String(b, c.Handler)
+	b = append(b, `,"follow_up":`...)
+	b = jsonenc.Bool(b, c.FollowUp)
+	b = append(b, `,"archived":`...)
+	b = jsonenc.Bool(b, c.Archived)
+	b = append(b, `,"assignee":`...)
+	b = nullableString(b, c.Assignee)
+	return append(b, '}')
 }
 
 // UnmarshalJSON accepts null for Assignee.
@@ -74,21 +91,63 @@ type Contact struct {
 
 // MarshalJSON writes an empty ReferredBy as null and nil collections as empty.
 func (c Contact) MarshalJSON() ([]byte, error) {
-	type plain Contact
-	p := plain(c)
-	if p.Tags == nil {
-		p.Tags = []string{}
+	return c.AppendJSON(make([]byte, 0, 512))
+}
+
+// AppendJSON appends c to b as MarshalJSON writes it, byte for byte: the
+// fields in order, referred_by last (where encoding/json put the field that
+// shadowed it when MarshalJSON went through reflection). It is MarshalJSON
+// without the copy and the re-compaction json.Marshal makes of a
+// MarshalJSON method's output. On error b comes back as it was.
+func (c *Contact) AppendJSON(b []byte) ([]byte, error) {
+	b0 := b
+	b = append(b, `{"id":`...)
+	b = jsonenc.String(b, c.ID)
+	for _, f := range [...]struct{ key, value string }{
+		{`,"name":`, c.Name}, {`,"first_name":`, c.FirstName}, {`,"last_name":`, c.LastName},
+		{`,"email":`, c.Email}, {`,"phone":`, c.Phone}, {`,"channel":`, c.Channel},
+	} {
+		b = append(b, f.key...)
+		b = jsonenc.String(b, f.value)
 	}
-	if p.Sequences == nil {
-		p.Sequences = []string{}
+	b = append(b, `,"tags":`...)
+	b = jsonenc.Strings(b, orEmpty(c.Tags))
+	b = append(b, `,"custom_fields":`...)
+	var err error
+	if c.CustomFields == nil {
+		b = append(b, "{}"...)
+	} else if b, err = jsonenc.Map(b, c.CustomFields); err != nil {
+		return b0, fmt.Errorf("contact custom_fields: %w", err)
 	}
-	if p.CustomFields == nil {
-		p.CustomFields = map[string]any{}
+	b = append(b, `,"subscribed":`...)
+	b = jsonenc.Bool(b, c.Subscribed)
+	b = append(b, `,"conversation":`...)
+	if c.Conversation == nil {
+		b = append(b, "null"...)
+	} else {
+		b = c.Conversation.appendJSON(b)
 	}
-	return json.Marshal(struct {
-		plain
-		ReferredBy *string `json:"referred_by"`
-	}{p, nullable(c.ReferredBy)})
+	b = append(b, `,"sequences":`...)
+	b = jsonenc.Strings(b, orEmpty(c.Sequences))
+	b = append(b, `,"created_at":`...)
+	if b, err = jsonenc.Time(b, c.CreatedAt); err != nil {
+		return b0, fmt.Errorf("contact created_at: %w", err)
+	}
+	b = append(b, `,"updated_at":`...)
+	if b, err = jsonenc.Time(b, c.UpdatedAt); err != nil {
+		return b0, fmt.Errorf("contact updated_at: %w", err)
+	}
+	b = append(b, `,"referred_by":`...)
+	b = nullableString(b, c.ReferredBy)
+	return append(b, '}'), nil
+}
+
+// nullableString appends s as a JSON string, or null when it is empty.
+func nullableString(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return jsonenc.String(b, s)
 }
 
 // UnmarshalJSON accepts null for ReferredBy.
@@ -205,11 +264,4 @@ func jsonNumber(v any) (float64, bool) {
 		return f, err == nil
 	}
 	return 0, false
-}
-
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

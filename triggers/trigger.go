@@ -1,12 +1,13 @@
 package triggers
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"time"
+
+	"github.com/tripline/tripline/internal/jsonenc"
 )
 
 // Trigger types of SPEC section 5: what rules match.
@@ -204,38 +205,48 @@ func (te TriggerEvent) FieldsMap() map[string]any {
 // about a contact), previous (null on a first appearance), then the fields of
 // FieldsMap, flat, in catalogue order.
 func (te TriggerEvent) MarshalJSON() ([]byte, error) {
-	var contact, previous any
-	if te.ContactID != "" {
-		contact = te.Contact
+	return te.AppendJSON(make([]byte, 0, 1024))
+}
+
+// AppendJSON appends te to b as MarshalJSON writes it. It is MarshalJSON
+// without the copy and the re-compaction json.Marshal makes of a
+// MarshalJSON method's output. On error b comes back as it was.
+func (te *TriggerEvent) AppendJSON(b []byte) ([]byte, error) {
+	b0 := b
+	b = append(b, `{"id":`...)
+	b = jsonenc.String(b, te.ID)
+	b = append(b, `,"type":`...)
+	b = jsonenc.String(b, te.Type)
+	b = append(b, `,"timestamp":`...)
+	b = jsonenc.String(b, te.Timestamp.UTC().Format(TimestampFormat))
+	b = append(b, `,"contact_id":`...)
+	b = jsonenc.String(b, te.ContactID)
+	b = append(b, `,"contact":`...)
+	var err error
+	if te.ContactID == "" {
+		b = append(b, "null"...)
+	} else if b, err = te.Contact.AppendJSON(b); err != nil {
+		return b0, fmt.Errorf("marshal trigger event contact: %w", err)
 	}
-	if te.Previous != nil {
-		previous = te.Previous
+	b = append(b, `,"previous":`...)
+	if te.Previous == nil {
+		b = append(b, "null"...)
+	} else if b, err = te.Previous.AppendJSON(b); err != nil {
+		return b0, fmt.Errorf("marshal trigger event previous: %w", err)
 	}
 	spec, _ := Lookup(te.Type)
-	fields := te.FieldsMap()
-	keys := append([]string{"id", "type", "timestamp", "contact_id", "contact", "previous"}, spec.Fields...)
-	values := map[string]any{
-		"id": te.ID, "type": te.Type, "timestamp": te.Timestamp.UTC().Format(TimestampFormat),
-		"contact_id": te.ContactID, "contact": contact, "previous": previous,
+	if len(spec.Fields) > 0 {
+		fields := te.FieldsMap()
+		for _, k := range spec.Fields {
+			b = append(b, `,"`...)
+			b = append(b, k...)
+			b = append(b, `":`...)
+			if b, err = jsonenc.Value(b, fields[k]); err != nil {
+				return b0, fmt.Errorf("marshal trigger event %s: %w", k, err)
+			}
+		}
 	}
-	buf := bytes.NewBufferString("{")
-	for i, k := range keys {
-		v, ok := values[k]
-		if !ok {
-			v = fields[k]
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("marshal trigger event %s: %w", k, err)
-		}
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.WriteString(`"` + k + `":`)
-		buf.Write(b)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return append(b, '}'), nil
 }
 
 func orEmpty[S ~[]E, E any](s S) S {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -85,5 +87,27 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if err := Run(t.Context(), []string{"bench", "--batch", "5000"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--batch") {
 		t.Fatalf("bench --batch 5000: %v, want an error naming --batch", err)
+	}
+}
+
+// TestBenchWire checks the bench's hand-written event batches against
+// json.Marshal of the same events, and that its receiver finds the contact
+// id of a default payload.
+func TestBenchWire(t *testing.T) {
+	t.Parallel()
+	var events []any
+	for n := 7; n < 10; n++ {
+		events = append(events, map[string]any{"type": "tag_applied", "contact_id": "b" + strconv.Itoa(n), "tag": "bench-" + strconv.Itoa(n%2)})
+	}
+	want, _ := json.Marshal(map[string]any{"events": events})
+	if got := benchEvents([]byte("x"), 7, 10, 2); string(got) != "x"+string(want) {
+		t.Errorf("benchEvents = %s\nwant x%s", got, want)
+	}
+	payload := `{"id":"evt_1","event":"tag_applied","timestamp":"2026-11-22T10:00:00.000Z","workspace_id":"ws_1","contact_id":"b42",` +
+		`"tag":"bench-0","contact":{"id":"b42","referred_by":null},"rule":{"id":"rul_1","name":"bench 0.0"}}`
+	for body, want := range map[string]string{payload: "b42", `{"contact_id":null}`: "", `{"contact_id":"b1`: "", "": ""} {
+		if got := benchContactID([]byte(body)); got != want {
+			t.Errorf("benchContactID(%s) = %q, want %q", body, got, want)
+		}
 	}
 }

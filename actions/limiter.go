@@ -102,12 +102,7 @@ func (g *gate) blockedUntil(now time.Time) (bool, time.Time) {
 func (gs *gates) admit(ep Endpoint) bool {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
-	g := gs.m[ep.ID]
-	if g == nil {
-		g = &gate{}
-		gs.m[ep.ID] = g
-	}
-	gs.configure(g, ep)
+	g := gs.gateFor(ep)
 	now := gs.now()
 	if blocked, _ := g.blockedUntil(now); blocked {
 		return false
@@ -122,6 +117,18 @@ func (gs *gates) admit(ep Endpoint) bool {
 	return true
 }
 
+// gateFor returns ep's gate, made on first use, configured from ep's
+// settings as last read. gs.mu must be held.
+func (gs *gates) gateFor(ep Endpoint) *gate {
+	g := gs.m[ep.ID]
+	if g == nil {
+		g = &gate{}
+		gs.m[ep.ID] = g
+	}
+	gs.configure(g, ep)
+	return g
+}
+
 // holdable reports whether one more delivery to ep may be held for it, with
 // queued already held or about to be: only while its breaker is closed and
 // it has no rate limit, so that it waits on nothing but sends in flight, and
@@ -129,12 +136,7 @@ func (gs *gates) admit(ep Endpoint) bool {
 func (gs *gates) holdable(ep Endpoint, queued int) bool {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
-	g := gs.m[ep.ID]
-	if g == nil {
-		g = &gate{}
-		gs.m[ep.ID] = g
-	}
-	gs.configure(g, ep)
+	g := gs.gateFor(ep)
 	return !g.open && g.rate == 0 && queued < holdDepth*g.maxInFlight
 }
 

@@ -150,37 +150,11 @@ func Value(b []byte, v any) ([]byte, error) {
 	case []string:
 		return Strings(b, v), nil
 	case []any:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, x := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = Value(b, x); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return array(b, v, Value)
 	case map[string]any:
 		return Map(b, v)
 	case []map[string]any:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, x := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = Map(b, x); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return array(b, v, Map)
 	case map[string]string:
 		if v == nil {
 			return append(b, "null"...), nil
@@ -229,4 +203,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// array appends v as a JSON array ("null" when nil), each element by elem.
+func array[T any](b []byte, v []T, elem func([]byte, T) ([]byte, error)) ([]byte, error) {
+	if v == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = elem(b, x); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
 }

@@ -307,6 +307,7 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	// Post events until the count or the duration is reached.
 	var next, ingested atomic.Int64
 	begin := time.Now()
+	cpuBegin, cpuOK := processCPU()
 	var stopAt time.Time
 	if bc.Duration > 0 {
 		stopAt = begin.Add(bc.Duration)
@@ -403,6 +404,14 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "deliveries:   %d in %.2fs: %.0f deliveries/s\n", br.delivered.Load(), deliverTime.Seconds(), float64(br.delivered.Load())/deliverTime.Seconds())
 	fmt.Fprintf(stdout, "latency:      p50 %.1f ms, p99 %.1f ms, max %.1f ms (event posted to delivery received)\n", pct(0.50), pct(0.99), pct(1))
 	fmt.Fprintf(stdout, "ingest:       p50 %.1f ms, p99 %.1f ms, max %.1f ms (POST /v1/events answered)\n", pctOf(answers, 0.50), pctOf(answers, 0.99), pctOf(answers, 1))
+	if cpuEnd, ok := processCPU(); ok && cpuOK && br.delivered.Load() > 0 {
+		what := "Tripline with SQLite, the bench's client and receiver"
+		if dialect == "postgres" {
+			what = "Tripline with the bench's client and receiver; Postgres's own is not counted"
+		}
+		fmt.Fprintf(stdout, "cpu:          %.0f µs per delivery in this process (%s)\n",
+			float64((cpuEnd-cpuBegin).Microseconds())/float64(br.delivered.Load()), what)
+	}
 	return nil
 }
 

@@ -80,7 +80,7 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{"tripline bench: sqlite, 6 endpoint(s), 3 deliveries per event", "events:       200 in ", "events/s ingested",
-		"deliveries:   600 in ", "deliveries/s", "latency:      p50 ", "p99 "} {
+		"deliveries:   600 in ", "deliveries/s", "latency:      p50 ", "p99 ", "µs per delivery in this process (Tripline with SQLite"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
 		}

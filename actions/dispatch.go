@@ -35,8 +35,9 @@ func (r Reservation) Slots() int { return len(r.endpoints) }
 // soon: at once while a send slot is free, for an endpoint whose limits and
 // breaker let it go now and that has no delivery held back; and, beyond
 // that, up to holdDepth deliveries per send its endpoint may have in flight
-// for an endpoint that waits only on its sends in flight (breaker closed, no
-// rate limit): those are held and sent as slots free, in order. Slots and the
+// for an endpoint that waits only on its own sends in flight (at its
+// in-flight cap, breaker closed, no rate limit): those are held and sent as
+// its sends end, in order. Slots and the
 // endpoints' limits are counted from now, as for a claimed delivery being
 // sent. It never blocks. A reservation that takes any must be followed by
 // one call of Dispatch or Cancel.

@@ -225,3 +225,82 @@ func TestWorkerParksWhileOnlyBusyEndpointsHaveDueWork(t *testing.T) {
 		wt.q.waitStatus(t, id, StatusSucceeded)
 	}
 }
+
+// TestWorkerDispatchHoldsOnlyBehindTheEndpointsOwnSends checks that a
+// delivery is held only for an endpoint at its own in-flight cap: one that
+// waits for a free slot of the worker goes to the queue instead, where
+// claims take due work in order.
+func TestWorkerDispatchHoldsOnlyBehindTheEndpointsOwnSends(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency, c.EndpointConcurrency = 2, 2 })
+	wt.start(t)
+	srv := newServer(t, status(204))
+	x := claimFor(t, srv.URL).Endpoint
+	x.ID = "ep_x"
+	z := claimFor(t, srv.URL).Endpoint
+	z.ID = "ep_z"
+	r := wt.w.Reserve([]Endpoint{x, x, z, x})
+	if fmt.Sprint(r.Taken) != "[true true false true]" {
+		t.Fatalf("Reserve = %v, want [true true false true]: x's two sends at once, z (no free slot, below its cap) left to the queue, x's third held", r.Taken)
+	}
+	wt.w.Cancel(r)
+}
+
+// TestWorkerDueWorkGetsSlotsFromHeldEndpoints checks that an endpoint kept
+// busy by ingest (its sends passing their slots on to its held deliveries)
+// cannot keep every slot: due work in the queue for another endpoint goes
+// out while the feed goes on.
+func TestWorkerDueWorkGetsSlotsFromHeldEndpoints(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency, c.EndpointConcurrency = 1, 1; c.PollInterval = time.Hour })
+	slow := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+		w.WriteHeader(204)
+	})
+	fast := newServer(t, status(204))
+	wt.start(t)
+	x := claimFor(t, slow.URL).Endpoint
+	x.ID = "ep_x"
+
+	// Ingest keeps x's held queue topped up for 3 s.
+	stop := make(chan struct{})
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r := wt.w.Reserve([]Endpoint{x})
+			if r.Slots() > 0 {
+				wt.w.Dispatch(r, storeReserved(t, wt, r, []Endpoint{x}, slow.URL, fmt.Sprintf("msg_x%d_", n)))
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	defer func() { close(stop); <-fed }()
+	time.Sleep(50 * time.Millisecond) // x holds the only slot and has deliveries held
+
+	z := wt.delivery(t, fast.URL, 0, nil)
+	wt.w.Wake() // as the ingest that left it to the queue does
+	for deadline := time.Now().Add(2 * time.Second); wt.q.row(z).Delivery.Status != StatusSucceeded; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a due delivery to another endpoint waited 2 s while ingest fed a busy endpoint")
+		}
+	}
+}
+
+// TestWorkerOutcomeErrorIsStorable checks that an attempt's error text with
+// invalid UTF-8 or NUL (which Postgres text refuses, failing the whole
+// batch) is recorded with U+FFFD in their place.
+func TestWorkerOutcomeErrorIsStorable(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, nil)
+	c := claimFor(t, "http://127.0.0.1:1")
+	o := wt.w.outcome(c, Attempt{DeliveryID: c.Delivery.ID, Error: "internal error: bad \xff byte\x00"})
+	if want := "internal error: bad \uFFFD byte\uFFFD"; o.Attempt.Error != want || o.LastError != want {
+		t.Fatalf("outcome error = %q / %q, want %q", o.Attempt.Error, o.LastError, want)
+	}
+}

@@ -130,14 +130,17 @@ func (gs *gates) gateFor(ep Endpoint) *gate {
 }
 
 // holdable reports whether one more delivery to ep may be held for it, with
-// queued already held or about to be: only while its breaker is closed and
-// it has no rate limit, so that it waits on nothing but sends in flight, and
-// up to holdDepth per send it may have in flight.
+// queued already held or about to be: only while its breaker is closed, it
+// has no rate limit and it has as many sends in flight as it may, so that it
+// waits on nothing but its own sends (which pass their slots on to it), and
+// up to holdDepth per send it may have in flight. A delivery that waits for
+// a free slot of the worker instead goes to the queue, where claims take due
+// work in order.
 func (gs *gates) holdable(ep Endpoint, queued int) bool {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	g := gs.gateFor(ep)
-	return !g.open && g.rate == 0 && queued < holdDepth*g.maxInFlight
+	return !g.open && g.rate == 0 && g.inFlight >= g.maxInFlight && queued < holdDepth*g.maxInFlight
 }
 
 // done records the end of a send admitted for endpointID: attempted says an

@@ -172,6 +172,8 @@ type Worker struct {
 	runCtx      context.Context        // Start's context
 	unsent      []string               // claimed but not attempted, to release
 
+	slotWanted atomic.Bool // the claim loop has due work to claim and no free slot
+
 	sent, succeeded, failed, dead atomic.Int64
 }
 
@@ -290,6 +292,10 @@ func (w *Worker) claimLoop(ctx context.Context) {
 
 	more, failures := true, 0 // more: due deliveries may be left unclaimed
 	for {
+		// Due work waits for a slot: sends that end give theirs back
+		// instead of passing it to their endpoint's held deliveries, so
+		// that endpoints fed by ingest cannot keep every slot.
+		w.slotWanted.Store(more && w.free() == 0)
 		if !more || w.free() == 0 {
 			select {
 			case <-ctx.Done():
@@ -298,8 +304,11 @@ func (w *Worker) claimLoop(ctx context.Context) {
 				return
 			case <-w.slotFreed:
 				// Held deliveries (reserved by an ingest, or claimed while
-				// their endpoint was busy) take free slots first.
-				w.dispatchHeld()
+				// their endpoint was busy) take free slots, unless due
+				// work is waiting for one.
+				if !more {
+					w.dispatchHeld()
+				}
 				// A send that ended may have opened its endpoint's breaker:
 				// the held-back deliveries wait for its cool-down.
 				if _, next := w.gates.blocked(); !next.IsZero() {
@@ -337,7 +346,6 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		if w.stopping(ctx) {
 			return
 		}
-		w.dispatchHeld()
 		w.releaseHeld(false)
 		if w.free() == 0 {
 			continue
@@ -436,8 +444,11 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	}
 	w.gates.done(c.Endpoint.ID, attempted, ok)
 	// The slot goes to the next delivery held for this endpoint, if it may
-	// go; else, if the endpoint was left out of a claim, claim again.
-	if next, found := w.takeHeld(c.Endpoint.ID); found {
+	// go and no due work waits for a slot; else, if the endpoint was left
+	// out of a claim, claim again.
+	if w.slotWanted.Load() {
+		// fall through: the slot goes back for the claim
+	} else if next, found := w.takeHeld(c.Endpoint.ID); found {
 		w.sends.Add(1)
 		go w.deliver(next.Claimed, next.deadline)
 		return
@@ -468,6 +479,9 @@ func (w *Worker) safeSend(c Claimed, deadline time.Time) (a Attempt) {
 // retry time, or dead.
 func (w *Worker) outcome(c Claimed, a Attempt) Outcome {
 	now := w.cfg.Now()
+	// Error texts quote what the network or a panic gave: made storable, so
+	// that one bad byte cannot fail (and stall) the whole batch's recording.
+	a.Error = validText(a.Error)
 	o := Outcome{Attempt: a, AttemptCount: c.Delivery.AttemptCount + 1, LastStatusCode: a.StatusCode, LastError: a.Error}
 	w.sent.Add(1)
 	if a.Succeeded() {

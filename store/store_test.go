@@ -1117,7 +1117,9 @@ func TestDeliveryReleaseClaims(t *testing.T) {
 		a, b, other := f.newDelivery(t0), f.newDelivery(t0), f.newDelivery(t0)
 		b.Delivery.Status, b.Delivery.AttemptCount = actions.StatusFailed, 2
 		f.insertDeliveries(t, a, b)
-		far := t0.Add(24 * time.Hour) // leases far in the future
+		// Leases far in the future of the real clock, which the release and the
+		// claims below use: a lease counted from t0 would have run out by now.
+		far := time.Now().Add(24 * time.Hour)
 		if _, err := s.DeliveryClaimDue(ctx, actions.DeliveryClaimDueParams{Owner: "w1", Now: t0, LeaseUntil: far, Limit: 10}); err != nil {
 			t.Fatalf("claim: %v", err)
 		}

@@ -54,6 +54,7 @@ type Store interface {
 
 	HookStore
 	OpsStore
+	WorkspaceStore
 	SessionStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,

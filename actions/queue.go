@@ -60,6 +60,13 @@ type Outcome struct {
 	LastStatusCode int
 	LastError      string
 	DeliveredAt    *time.Time // when succeeded
+
+	// Charged says no request was sent for this attempt: its endpoint's
+	// circuit breaker was open and the probe sent in its stead failed, so
+	// the probe's outcome counts as this delivery's attempt (SPEC section
+	// 12). Charged attempts do not count as failed requests for the
+	// endpoint's health; the deliveries they kill count as dead.
+	Charged bool
 }
 
 // DeliveryRecordOutcomesParams are the parameters of Queue.DeliveryRecordOutcomes.

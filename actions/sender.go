@@ -37,14 +37,25 @@ type SenderConfig struct {
 	// Now returns the current time, for webhook-timestamp and attempt timing.
 	// Default time.Now.
 	Now func() time.Time
+
+	// RequireHTTPS refuses http:// destinations for every endpoint
+	// (TRIPLINE_REQUIRE_HTTPS); Endpoint.RequireHTTPS does it for one
+	// workspace's. The attempt fails without a request.
+	RequireHTTPS bool
+
+	// PlainHTTPAllowed says which http:// URLs HTTPS only still lets
+	// through (DestinationPolicy.PlainHTTPAllowed). Nil lets none through.
+	PlainHTTPAllowed func(ctx context.Context, rawURL string) bool
 }
 
 // Sender makes delivery attempts: it signs the message and POSTs it with one
 // shared keep-alive HTTP client. It is safe for concurrent use.
 type Sender struct {
-	client    *http.Client
-	userAgent string
-	now       func() time.Time
+	client       *http.Client
+	userAgent    string
+	now          func() time.Time
+	requireHTTPS bool
+	plainAllowed func(ctx context.Context, rawURL string) bool
 }
 
 // NewSender returns a Sender with its HTTP client. The client never follows
@@ -73,8 +84,10 @@ func NewSender(cfg SenderConfig) *Sender {
 				return http.ErrUseLastResponse
 			},
 		},
-		userAgent: cmp.Or(cfg.UserAgent, "Tripline"),
-		now:       cfg.Now,
+		userAgent:    cmp.Or(cfg.UserAgent, "Tripline"),
+		now:          cfg.Now,
+		requireHTTPS: cfg.RequireHTTPS,
+		plainAllowed: cfg.PlainHTTPAllowed,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -95,6 +108,11 @@ func (s *Sender) Send(ctx context.Context, c Claimed) (a Attempt) {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, timeoutCause(timeout))
 	defer cancel()
 
+	if (s.requireHTTPS || c.Endpoint.RequireHTTPS) && plainHTTP(c.Endpoint.URL) &&
+		(s.plainAllowed == nil || !s.plainAllowed(ctx, c.Endpoint.URL)) {
+		a.Error = PlainHTTPError
+		return a
+	}
 	req, err := s.request(ctx, c, start)
 	if err != nil {
 		a.Error = err.Error()
@@ -140,9 +158,13 @@ func attemptTimeout(e Endpoint) time.Duration {
 
 func (s *Sender) request(ctx context.Context, c Claimed, ts time.Time) (*http.Request, error) {
 	body := []byte(c.Message.Payload)
-	sig, err := SignatureHeader(c.Endpoint.SigningSecrets(ts), c.Delivery.ID, ts, body)
-	if err != nil {
-		return nil, err
+	schemes := c.Endpoint.SignatureSchemes()
+	var sig string
+	if HasScheme(schemes, SchemeStandardWebhooks) {
+		var err error
+		if sig, err = SignatureHeader(c.Endpoint.SigningSecrets(ts), c.Delivery.ID, ts, body); err != nil {
+			return nil, err
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {
@@ -150,7 +172,7 @@ func (s *Sender) request(ctx context.Context, c Claimed, ts time.Time) (*http.Re
 	}
 	// Sized for every header at once; Tripline's own are set under their
 	// canonical names (Set would canonicalize them on every request).
-	h := make(http.Header, 8+len(c.Endpoint.Headers)+len(c.Message.Headers))
+	h := make(http.Header, 8+len(schemes)+len(c.Endpoint.Headers)+len(c.Message.Headers))
 	req.Header = h
 	for _, extra := range []map[string]string{c.Endpoint.Headers, c.Message.Headers} {
 		for k, v := range extra {
@@ -164,10 +186,20 @@ func (s *Sender) request(ctx context.Context, c Claimed, ts time.Time) (*http.Re
 	h["Accept-Encoding"] = []string{"gzip"}
 	h["Webhook-Id"] = []string{c.Delivery.ID}
 	h["Webhook-Timestamp"] = []string{strconv.FormatInt(ts.Unix(), 10)}
-	h["Webhook-Signature"] = []string{sig}
+	if sig != "" {
+		h["Webhook-Signature"] = []string{sig}
+	}
 	h["X-Tripline-Event"] = []string{c.Delivery.Event}
-	if c.Endpoint.LegacySignature {
-		h["X-Tripline-Signature"] = []string{LegacySignature(c.Endpoint.Secret, body)}
+	// HMAC headers last: a configured header of the same name never
+	// replaces a signature.
+	for _, sc := range schemes {
+		if sc.Scheme != SchemeHMACSHA256 {
+			continue
+		}
+		h.Set(sc.Header, HMACSignature(sc, c.Endpoint.hmacSecret(ts), body))
+		if sc.EventHeader != "" {
+			h.Set(sc.EventHeader, c.Delivery.Event)
+		}
 	}
 	return req, nil
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -86,7 +85,5 @@ func SignatureHeader(secrets []string, msgID string, ts time.Time, body []byte) 
 // "sha256=<hex HMAC-SHA256(secret, body)>", keyed with the bytes of the whole
 // secret string as GitHub-style receivers expect.
 func LegacySignature(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return HMACSignature(SignaturePresets[LegacyPreset], secret, body)
 }

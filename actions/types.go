@@ -21,9 +21,19 @@ type Endpoint struct {
 	RetrySchedule      []int // seconds between attempts; nil means DefaultRetrySchedule
 	RateLimitPerSecond int   // 0 means unlimited
 	MaxInFlight        int   // 0 means unlimited
-	LegacySignature    bool  // also send X-Tripline-Signature: sha256=<hex>
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	LegacySignature    bool  // also send X-Tripline-Signature: sha256=<hex>; Signatures, when set, says it instead
+
+	// Signatures are the signature schemes every delivery carries, presets
+	// expanded; nil is the default (see SignatureSchemes).
+	Signatures []Signature
+	// DisableAfter says when failures disable the endpoint; zero is the
+	// default, AutoDisableAfter dead deliveries in a row.
+	DisableAfter DisableAfter
+	// RequireHTTPS is the workspace's HTTPS-only setting, as claims read
+	// it: attempts to an http:// URL fail (see SenderConfig.RequireHTTPS).
+	RequireHTTPS bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	// PreviousSecret is the secret a rotation replaced; until
 	// PreviousSecretExpiresAt it signs beside Secret so receivers can switch
@@ -35,6 +45,8 @@ type Endpoint struct {
 	FailureStreak   int        // failed attempts since the last successful one
 	ConsecutiveDead int        // deliveries that died since the last successful attempt
 	LastSuccessAt   *time.Time // the last 2xx
+	LastAttemptAt   *time.Time // the last request sent
+	LastFailureAt   *time.Time // the last request that failed
 }
 
 // SigningSecrets returns the secrets that sign a request sent at now: the
@@ -49,6 +61,32 @@ func (e Endpoint) SigningSecrets(now time.Time) []string {
 // AutoDisableAfter is how many consecutive dead deliveries disable an
 // endpoint (SPEC section 8).
 const AutoDisableAfter = 5
+
+// What DisableAfter counts.
+const (
+	CountDeadDeliveries = "dead_deliveries" // deliveries that used up their schedule
+	CountAttempts       = "attempts"        // failed requests
+)
+
+// DisableAfter disables an endpoint after Failures failures in a row with
+// no success between, counting failed attempts or dead deliveries (SPEC
+// section 12).
+type DisableAfter struct {
+	Failures int    `json:"failures"`
+	Counting string `json:"counting"`
+}
+
+// OrDefault returns d, or the default (AutoDisableAfter dead deliveries)
+// when d is zero.
+func (d DisableAfter) OrDefault() DisableAfter {
+	if d.Failures == 0 {
+		d.Failures = AutoDisableAfter
+	}
+	if d.Counting == "" {
+		d.Counting = CountDeadDeliveries
+	}
+	return d
+}
 
 // EndpointDisabled tells that Tripline disabled an endpoint: it answered 410
 // Gone, or AutoDisableAfter of its deliveries died in a row.

@@ -60,6 +60,12 @@ type Config struct {
 	SecretGrace time.Duration
 	// SessionTTL is how long a web UI sign-in lasts. Default: 12 h.
 	SessionTTL time.Duration
+	// RequireHTTPS refuses http:// endpoint URLs in every workspace
+	// (TRIPLINE_REQUIRE_HTTPS); a workspace's require_https does it for one.
+	RequireHTTPS bool
+	// PlainHTTPAllowed says which http:// URLs HTTPS only lets through
+	// (actions.DestinationPolicy.PlainHTTPAllowed). Default: none.
+	PlainHTTPAllowed func(ctx context.Context, rawURL string) bool
 	// OnRequeue is called after deliveries were made due by an API call
 	// (enable, redeliver, recover), to wake the delivery worker. Optional.
 	OnRequeue func()

@@ -114,7 +114,8 @@ func (s *server) enableEndpoint(r *resource[actions.Endpoint, endpointInput]) gi
 func (s *server) rotateSecret(r *resource[actions.Endpoint, endpointInput]) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		in := struct {
-			GraceSeconds *int `json:"grace_seconds"`
+			GraceSeconds *int    `json:"grace_seconds"`
+			Secret       *string `json:"secret"`
 		}{}
 		if err := decodeOptional(c, &in); err != nil {
 			s.writeError(c, err)
@@ -130,10 +131,27 @@ func (s *server) rotateSecret(r *resource[actions.Endpoint, endpointInput]) gin.
 			}
 			grace = time.Duration(*in.GraceSeconds) * time.Second
 		}
-		secret, err := s.NewSecret()
-		if err != nil {
-			s.writeError(c, fmt.Errorf("new secret: %w", err))
-			return
+		var secret string
+		if in.Secret != nil {
+			// A secret the user brings must suit the endpoint's schemes.
+			e, err := r.find(c)
+			if err != nil {
+				s.writeError(c, err)
+				return
+			}
+			if msg := actions.CheckSecret(*in.Secret, e.SignatureSchemes()); msg != "" {
+				var errs fieldErrors
+				errs.add("secret", msg)
+				s.writeError(c, errs.err("The rotation is not valid."))
+				return
+			}
+			secret = *in.Secret
+		} else {
+			var err error
+			if secret, err = s.NewSecret(); err != nil {
+				s.writeError(c, fmt.Errorf("new secret: %w", err))
+				return
+			}
 		}
 		now := s.now()
 		p := EndpointRotateSecretParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Secret: secret, Now: now}
@@ -255,6 +273,12 @@ func (s *server) testEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.
 				s.writeError(c, fmt.Errorf("sample payload: %w", err))
 				return
 			}
+		}
+		if ws, err := s.Store.WorkspaceGet(c.Request.Context(), e.WorkspaceID); err == nil {
+			e.RequireHTTPS = ws.RequireHTTPS
+		} else {
+			s.writeError(c, fmt.Errorf("get workspace: %w", err))
+			return
 		}
 		a := s.Sender.Send(c.Request.Context(), actions.Claimed{
 			Delivery: actions.Delivery{ID: id.NewAt(id.Delivery, now), WorkspaceID: e.WorkspaceID, EndpointID: e.ID, Event: in.Event},

@@ -29,42 +29,49 @@ const (
 
 // endpointInput is the writable fields of an endpoint.
 type endpointInput struct {
-	Name               string            `json:"name"`
-	URL                string            `json:"url"`
-	Description        string            `json:"description"`
-	Enabled            bool              `json:"enabled"`
-	Headers            map[string]string `json:"headers"`
-	TimeoutSeconds     int               `json:"timeout_seconds"`
-	RetrySchedule      []int             `json:"retry_schedule"` // null: the default schedule
-	RateLimitPerSecond int               `json:"rate_limit_per_second"`
-	MaxInFlight        int               `json:"max_in_flight"`
-	LegacySignature    bool              `json:"legacy_signature"`
+	Name               string                `json:"name"`
+	URL                string                `json:"url"`
+	Description        string                `json:"description"`
+	Enabled            bool                  `json:"enabled"`
+	Headers            map[string]string     `json:"headers"`
+	TimeoutSeconds     int                   `json:"timeout_seconds"`
+	RetrySchedule      []int                 `json:"retry_schedule"` // null: the default schedule
+	RateLimitPerSecond int                   `json:"rate_limit_per_second"`
+	MaxInFlight        int                   `json:"max_in_flight"`
+	LegacySignature    bool                  `json:"legacy_signature"`
+	Signatures         []actions.Signature   `json:"signatures"`       // null: the default, standard-webhooks
+	DisableAfter       *actions.DisableAfter `json:"disable_after"`    // null: 5 dead deliveries
+	Secret             *string               `json:"secret,omitempty"` // create only: a secret the user brings
 }
 
 // endpointJSON is an endpoint as the API answers it.
 type endpointJSON struct {
-	ID                 string            `json:"id"`
-	Name               string            `json:"name"`
-	URL                string            `json:"url"`
-	Description        string            `json:"description"`
-	Enabled            bool              `json:"enabled"`
-	DisabledReason     *string           `json:"disabled_reason"`
-	Secret             string            `json:"secret,omitempty"` // only in the answer to create
-	Headers            map[string]string `json:"headers"`
-	TimeoutSeconds     int               `json:"timeout_seconds"`
-	RetrySchedule      []int             `json:"retry_schedule"`
-	RateLimitPerSecond int               `json:"rate_limit_per_second"`
-	MaxInFlight        int               `json:"max_in_flight"`
-	LegacySignature    bool              `json:"legacy_signature"`
-	CreatedAt          timestamp         `json:"created_at"`
-	UpdatedAt          timestamp         `json:"updated_at"`
-	Stats              *endpointStats    `json:"stats,omitempty"` // not in lists
+	ID                 string               `json:"id"`
+	Name               string               `json:"name"`
+	URL                string               `json:"url"`
+	Description        string               `json:"description"`
+	Enabled            bool                 `json:"enabled"`
+	DisabledReason     *string              `json:"disabled_reason"`
+	Secret             string               `json:"secret,omitempty"` // only in the answer to create
+	Headers            map[string]string    `json:"headers"`
+	TimeoutSeconds     int                  `json:"timeout_seconds"`
+	RetrySchedule      []int                `json:"retry_schedule"`
+	RateLimitPerSecond int                  `json:"rate_limit_per_second"`
+	MaxInFlight        int                  `json:"max_in_flight"`
+	LegacySignature    bool                 `json:"legacy_signature"`
+	Signatures         []actions.Signature  `json:"signatures"`
+	DisableAfter       actions.DisableAfter `json:"disable_after"`
+	CreatedAt          timestamp            `json:"created_at"`
+	UpdatedAt          timestamp            `json:"updated_at"`
+	Stats              *endpointStats       `json:"stats,omitempty"`
 
 	// Health: failed attempts and dead deliveries since the last successful
 	// attempt (at actions.AutoDisableAfter dead the endpoint is disabled).
 	FailureStreak           int        `json:"failure_streak"`
 	DeadStreak              int        `json:"dead_streak"`
 	LastSuccessAt           *timestamp `json:"last_success_at"`
+	LastAttemptAt           *timestamp `json:"last_attempt_at"`
+	LastFailureAt           *timestamp `json:"last_failure_at"`
 	PreviousSecretExpiresAt *timestamp `json:"previous_secret_expires_at,omitempty"` // only while a rotated-out secret still signs
 }
 
@@ -84,12 +91,14 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 		s:        s,
 		kind:     "endpoint",
 		idPrefix: id.Endpoint,
-		readOnly: []string{"id", "secret", "disabled_reason", "created_at", "updated_at", "stats",
-			"failure_streak", "dead_streak", "last_success_at", "previous_secret_expires_at"},
-		defaults: endpointInput{Enabled: true, TimeoutSeconds: defaultTimeoutSeconds},
+		readOnly: []string{"id", "disabled_reason", "created_at", "updated_at", "stats",
+			"failure_streak", "dead_streak", "last_success_at", "last_attempt_at", "last_failure_at", "previous_secret_expires_at"},
+		createOnly: map[string]string{"secret": "can be given only when the endpoint is created; change it with POST /v1/endpoints/{id}/rotate-secret {\"secret\": …}"},
+		defaults:   endpointInput{Enabled: true, TimeoutSeconds: defaultTimeoutSeconds},
 		list: func(c *gin.Context, p ListParams) ([]actions.Endpoint, error) {
 			return s.Store.EndpointList(c.Request.Context(), p)
 		},
+		listed: s.endpointListStats,
 		get:    s.Store.EndpointGet,
 		insert: s.Store.EndpointInsert,
 		update: s.Store.EndpointUpdate,
@@ -100,20 +109,36 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 		input: func(e actions.Endpoint) endpointInput {
 			return endpointInput{Name: e.Name, URL: e.URL, Description: e.Description, Enabled: e.Enabled,
 				Headers: e.Headers, TimeoutSeconds: timeoutSeconds(e), RetrySchedule: e.RetrySchedule,
-				RateLimitPerSecond: e.RateLimitPerSecond, MaxInFlight: e.MaxInFlight, LegacySignature: e.LegacySignature}
+				RateLimitPerSecond: e.RateLimitPerSecond, MaxInFlight: e.MaxInFlight, LegacySignature: e.LegacySignature,
+				Signatures: e.SignatureSchemes(), DisableAfter: new(e.DisableAfter.OrDefault())}
 		},
 		apply: func(in endpointInput, e *actions.Endpoint) {
 			e.Name, e.URL, e.Description, e.Enabled = in.Name, in.URL, in.Description, in.Enabled
 			e.Headers, e.TimeoutSeconds, e.RetrySchedule = in.Headers, in.TimeoutSeconds, in.RetrySchedule
-			e.RateLimitPerSecond, e.MaxInFlight, e.LegacySignature = in.RateLimitPerSecond, in.MaxInFlight, in.LegacySignature
+			e.RateLimitPerSecond, e.MaxInFlight = in.RateLimitPerSecond, in.MaxInFlight
+			e.Signatures = applyLegacyFlag(in.Signatures, in.LegacySignature, e.LegacySignature)
+			e.LegacySignature = in.LegacySignature
+			e.DisableAfter = actions.DisableAfter{}
+			if in.DisableAfter != nil {
+				e.DisableAfter = *in.DisableAfter
+			}
+			if in.Secret != nil && e.ID == "" { // create; PATCH refuses it (createOnly)
+				e.Secret = *in.Secret
+			}
 		},
 		prepare: func(ctx context.Context, e *actions.Endpoint) error {
 			if err := prepareEndpoint(e); err != nil {
 				return err
 			}
+			if err := s.checkHTTPS(ctx, e.WorkspaceID, e.URL); err != nil {
+				return err
+			}
 			return s.checkDestination(ctx, e.URL)
 		},
 		created: func(e *actions.Endpoint) error {
+			if e.Secret != "" { // brought by the user, checked by prepareEndpoint
+				return nil
+			}
 			secret, err := s.NewSecret()
 			if err != nil {
 				return fmt.Errorf("new secret: %w", err)
@@ -132,13 +157,19 @@ func (s *server) renderEndpoint(ctx context.Context, e actions.Endpoint, v view)
 		DisabledReason: optional(e.DisabledReason), Headers: orEmptyMap(e.Headers),
 		TimeoutSeconds: timeoutSeconds(e), RetrySchedule: e.RetrySchedule,
 		RateLimitPerSecond: e.RateLimitPerSecond, MaxInFlight: e.MaxInFlight, LegacySignature: e.LegacySignature,
+		Signatures: e.SignatureSchemes(), DisableAfter: e.DisableAfter.OrDefault(),
 		CreatedAt: timestamp(e.CreatedAt), UpdatedAt: timestamp(e.UpdatedAt),
 		FailureStreak: e.FailureStreak, DeadStreak: e.ConsecutiveDead, LastSuccessAt: optionalTime(e.LastSuccessAt),
+		LastAttemptAt: optionalTime(e.LastAttemptAt), LastFailureAt: optionalTime(e.LastFailureAt),
 	}
 	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt != nil && s.now().Before(*e.PreviousSecretExpiresAt) {
 		out.PreviousSecretExpiresAt = optionalTime(e.PreviousSecretExpiresAt)
 	}
 	switch v {
+	case viewList:
+		if st, ok := listedStats(ctx)[e.ID]; ok {
+			out.Stats = st
+		}
 	case viewCreated:
 		out.Secret = e.Secret
 		out.Stats = &endpointStats{} // nothing was sent yet
@@ -218,5 +249,7 @@ func prepareEndpoint(e *actions.Endpoint) error {
 	if e.Enabled {
 		e.DisabledReason = ""
 	}
+	prepareSignatures(&errs, e)
+	prepareDisableAfter(&errs, e)
 	return errs.err("The endpoint is not valid.")
 }

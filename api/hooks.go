@@ -91,6 +91,9 @@ func (s *server) createHook(c *gin.Context) {
 	}
 	err = prepareEndpoint(&ep)
 	if err == nil {
+		err = s.checkHTTPS(c.Request.Context(), ws, ep.URL)
+	}
+	if err == nil {
 		err = s.checkDestination(c.Request.Context(), ep.URL) // the SSRF guard, as for endpoints
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/api/openapi"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/triggers"
@@ -55,6 +56,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Contact": triggers.Contact{}, "ContactState": triggers.Contact{}, "Conversation": triggers.Conversation{},
 		"HookInput": hookInput{}, "Hook": hookJSON{},
 		"WorkspaceInput": workspaceInput{}, "Workspace": workspaceJSON{},
+		"Signature": actions.Signature{}, "DisableAfter": actions.DisableAfter{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

@@ -1,10 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,6 +58,14 @@ type resource[M, I any] struct {
 
 	// deleteConflict is the detail of a 409 answer to DELETE.
 	deleteConflict string
+	// createOnly are fields a create may set and a PATCH may not, each with
+	// the message a PATCH that sends it gets.
+	createOnly map[string]string
+	// listed, when set, reads what a page of a list renders besides the
+	// objects (one query for the page, never one per object) and returns
+	// the context render then sees.
+	listed func(ctx context.Context, workspaceID string, items []M) (context.Context, error)
+
 	// guard, when set, may refuse PATCH and DELETE of an object (an error
 	// answered as it is), such as one a REST hook manages.
 	guard func(ctx context.Context, workspaceID, id string) error
@@ -73,9 +86,16 @@ func (r *resource[M, I]) handleList(c *gin.Context) {
 		r.s.writeError(c, err)
 		return
 	}
-	fetch := func(p ListParams) ([]M, error) { return r.list(c, p) }
+	ctx := c.Request.Context()
+	fetch := func(p ListParams) ([]M, error) {
+		items, err := r.list(c, p)
+		if err == nil && r.listed != nil {
+			ctx, err = r.listed(ctx, p.WorkspaceID, items)
+		}
+		return items, err
+	}
 	idOf := func(m M) string { return *r.meta(&m).ID }
-	render := func(m M) (any, error) { return r.render(c.Request.Context(), m, viewList) }
+	render := func(m M) (any, error) { return r.render(ctx, m, viewList) }
 	pg, err := listPage(params, fetch, idOf, render)
 	if err != nil {
 		r.s.writeError(c, err)
@@ -126,6 +146,9 @@ func (r *resource[M, I]) handlePatch(c *gin.Context) {
 		err = r.guard(c.Request.Context(), workspaceID(c), c.Param("id"))
 	}
 	if err == nil {
+		err = r.refuseCreateOnly(c)
+	}
+	if err == nil {
 		err = r.decode(c, r.input(m), &m)
 	}
 	if err != nil {
@@ -170,6 +193,30 @@ func (r *resource[M, I]) handleValidate(c *gin.Context) {
 		return
 	}
 	writeJSON(c, http.StatusOK, gin.H{"valid": true})
+}
+
+// refuseCreateOnly answers a PATCH body that sets a create-only field with
+// a 400 naming it; the body is left to be read again.
+func (r *resource[M, I]) refuseCreateOnly(c *gin.Context) error {
+	if len(r.createOnly) == 0 {
+		return nil
+	}
+	data, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(data))
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(data, &fields) != nil {
+		return nil // decode reports it
+	}
+	var errs fieldErrors
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if msg, ok := r.createOnly[name]; ok {
+			errs.add(name, msg)
+		}
+	}
+	return errs.err(fmt.Sprintf("The %s cannot be changed this way.", r.kind))
 }
 
 // find loads the object named by the :id path parameter.

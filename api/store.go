@@ -55,6 +55,7 @@ type Store interface {
 	HookStore
 	OpsStore
 	WorkspaceStore
+	EndpointStatsStore
 	SessionStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,

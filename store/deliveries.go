@@ -260,17 +260,24 @@ func (s *Store) loadClaimed(tx *gorm.DB, rows []claimRow) ([]actions.Claimed, er
 		}
 		msgs[r.Row.ID] = msg
 	}
-	var erows []endpointRow
-	if err := tx.Where("id IN ?", epIDs).Find(&erows).Error; err != nil {
+	// With the workspace's HTTPS-only setting, which the sender applies.
+	var erows []struct {
+		Row                   endpointRow `gorm:"embedded"` // named: gorm skips unexported embedded fields
+		WorkspaceRequireHTTPS bool
+	}
+	if err := tx.Table("endpoints").Select("endpoints.*, workspaces.require_https AS workspace_require_https").
+		Joins("JOIN workspaces ON workspaces.id = endpoints.workspace_id").
+		Where("endpoints.id IN ?", epIDs).Scan(&erows).Error; err != nil {
 		return nil, fmt.Errorf("load endpoints: %w", err)
 	}
 	eps := make(map[string]actions.Endpoint, len(erows))
 	for _, r := range erows {
-		e, err := s.endpoint(r, true)
+		e, err := s.endpoint(r.Row, true)
 		if err != nil {
 			return nil, err
 		}
-		eps[r.ID] = e
+		e.RequireHTTPS = r.WorkspaceRequireHTTPS
+		eps[r.Row.ID] = e
 	}
 	claimed := make([]actions.Claimed, len(rows))
 	for i, r := range rows {

@@ -64,9 +64,12 @@ type endpointHealth struct {
 	workspaceID string
 	succeeded   bool      // a success in the batch: the streaks restart from it
 	lastSuccess time.Time // the last success
-	fails, dead int       // failed attempts and dead deliveries after the last success
+	fails, dead int       // failed requests and dead deliveries after the last success
 	lastError   string    // of the last dead delivery
+	failError   string    // of the last failed request
 	gone        time.Time // the first 410 Gone; zero if none
+	lastAttempt time.Time // the last request; zero if none (charged attempts send none)
+	lastFailure time.Time // the last failed request
 }
 
 // recordHealth updates the health of the endpoints of recorded outcomes, in
@@ -97,11 +100,20 @@ func (s *Store) recordHealth(tx *gorm.DB, outcomes []actions.Outcome, recorded [
 			health[r.EndpointID] = h
 			order = append(order, r.EndpointID)
 		}
+		if !o.Charged && o.Attempt.At.After(h.lastAttempt) {
+			h.lastAttempt = o.Attempt.At
+		}
 		switch o.Status {
 		case actions.StatusSucceeded:
 			h.succeeded, h.lastSuccess, h.fails, h.dead = true, o.Attempt.At, 0, 0
 		default:
-			h.fails++
+			if !o.Charged {
+				h.fails++
+				h.failError = o.LastError
+				if o.Attempt.At.After(h.lastFailure) {
+					h.lastFailure = o.Attempt.At
+				}
+			}
 			if o.Status == actions.StatusDead {
 				h.dead++
 				h.lastError = o.LastError
@@ -121,16 +133,21 @@ func (s *Store) recordHealth(tx *gorm.DB, outcomes []actions.Outcome, recorded [
 			lastSuccess = new(ts(h.lastSuccess))
 		}
 		var after struct {
-			ConsecutiveDead int
-			Enabled         bool
+			FailureStreak, ConsecutiveDead int
+			Enabled                        bool
+			DisableAfter                   actions.DisableAfter
 		}
 		err := scanOne(tx.Raw(`UPDATE endpoints SET
 				failure_streak = CASE WHEN ? THEN ? ELSE failure_streak + ? END,
 				consecutive_dead = CASE WHEN ? THEN ? ELSE consecutive_dead + ? END,
-				last_success_at = COALESCE(?, last_success_at)
+				last_success_at = COALESCE(?, last_success_at),
+				last_attempt_at = CASE WHEN last_attempt_at IS NULL OR last_attempt_at < ? THEN ? ELSE last_attempt_at END,
+				last_failure_at = CASE WHEN last_failure_at IS NULL OR last_failure_at < ? THEN ? ELSE last_failure_at END
 			WHERE id = ?
-			RETURNING consecutive_dead, enabled`,
-			h.succeeded, h.fails, h.fails, h.succeeded, h.dead, h.dead, lastSuccess, epID), &after.ConsecutiveDead, &after.Enabled)
+			RETURNING failure_streak, consecutive_dead, enabled, disable_after_failures, disable_after_counting`,
+			h.succeeded, h.fails, h.fails, h.succeeded, h.dead, h.dead, lastSuccess,
+			optionalTS(h.lastAttempt), optionalTS(h.lastAttempt), optionalTS(h.lastFailure), optionalTS(h.lastFailure), epID),
+			&after.FailureStreak, &after.ConsecutiveDead, &after.Enabled, &after.DisableAfter.Failures, &after.DisableAfter.Counting)
 		if errors.Is(err, sql.ErrNoRows) { // deleted
 			continue
 		}
@@ -141,13 +158,14 @@ func (s *Store) recordHealth(tx *gorm.DB, outcomes []actions.Outcome, recorded [
 			continue
 		}
 		var reason string
-		switch {
-		case !h.gone.IsZero():
+		if !h.gone.IsZero() {
 			reason = fmt.Sprintf("the endpoint answered 410 Gone at %s", h.gone.UTC().Format(time.RFC3339))
-		case h.dead > 0 && after.ConsecutiveDead >= actions.AutoDisableAfter:
-			reason = fmt.Sprintf("%d consecutive deliveries died; the last one's last attempt failed with: %s",
-				after.ConsecutiveDead, h.lastError)
-		default:
+		} else if after.DisableAfter.OrDefault().Counting == actions.CountAttempts {
+			reason = after.DisableAfter.DisableReason(after.FailureStreak, after.ConsecutiveDead, h.fails > 0, h.failError)
+		} else {
+			reason = after.DisableAfter.DisableReason(after.FailureStreak, after.ConsecutiveDead, h.dead > 0, h.lastError)
+		}
+		if reason == "" {
 			continue
 		}
 		res := tx.Exec(`UPDATE endpoints SET enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled`,
@@ -172,6 +190,15 @@ func (s *Store) recordHealth(tx *gorm.DB, outcomes []actions.Outcome, recorded [
 		disabled = append(disabled, actions.EndpointDisabled{WorkspaceID: h.workspaceID, EndpointID: epID, Reason: reason, At: now})
 	}
 	return disabled, nil
+}
+
+// optionalTS is t as a stored timestamp, or NULL when t is zero. Comparing
+// with NULL is never true: the CASEs above keep the column then.
+func optionalTS(t time.Time) *timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return new(ts(t))
 }
 
 // OnEndpointDisabled sets fn to be called, after the transaction commits,

@@ -188,6 +188,12 @@ type endpointRow struct {
 	FailureStreak           int
 	ConsecutiveDead         int
 	LastSuccessAt           *timestamp
+
+	Signatures           *string // JSON; NULL: the default
+	DisableAfterFailures int
+	DisableAfterCounting string
+	LastAttemptAt        *timestamp
+	LastFailureAt        *timestamp
 }
 
 func (endpointRow) TableName() string { return "endpoints" }
@@ -218,6 +224,17 @@ func (s *Store) newEndpointRow(e actions.Endpoint) (endpointRow, error) {
 		CreatedAt: ts(e.CreatedAt), UpdatedAt: ts(e.UpdatedAt),
 		PreviousSecret: prev, PreviousSecretExpiresAt: tsPtr(e.PreviousSecretExpiresAt),
 		FailureStreak: e.FailureStreak, ConsecutiveDead: e.ConsecutiveDead, LastSuccessAt: tsPtr(e.LastSuccessAt),
+		LastAttemptAt: tsPtr(e.LastAttemptAt), LastFailureAt: tsPtr(e.LastFailureAt),
+	}
+	da := e.DisableAfter.OrDefault()
+	row.DisableAfterFailures, row.DisableAfterCounting = da.Failures, da.Counting
+	if e.Signatures != nil {
+		b, err := json.Marshal(e.Signatures)
+		if err != nil {
+			return endpointRow{}, fmt.Errorf("endpoint %s: signatures: %w", e.ID, err)
+		}
+		v := string(b)
+		row.Signatures = &v
 	}
 	if e.RetrySchedule != nil {
 		b, err := json.Marshal(e.RetrySchedule)
@@ -241,6 +258,16 @@ func (s *Store) endpoint(r endpointRow, withSecret bool) (actions.Endpoint, erro
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
 		PreviousSecretExpiresAt: timePtr(r.PreviousSecretExpiresAt),
 		FailureStreak:           r.FailureStreak, ConsecutiveDead: r.ConsecutiveDead, LastSuccessAt: timePtr(r.LastSuccessAt),
+		LastAttemptAt: timePtr(r.LastAttemptAt), LastFailureAt: timePtr(r.LastFailureAt),
+	}
+	// The default reads as the zero DisableAfter, as it was written.
+	if da := (actions.DisableAfter{Failures: r.DisableAfterFailures, Counting: r.DisableAfterCounting}); da != (actions.DisableAfter{}).OrDefault() {
+		e.DisableAfter = da
+	}
+	if r.Signatures != nil {
+		if err := json.Unmarshal([]byte(*r.Signatures), &e.Signatures); err != nil {
+			return actions.Endpoint{}, fmt.Errorf("endpoint %s: signatures: %w", r.ID, err)
+		}
 	}
 	if withSecret {
 		e.Secret, e.PreviousSecret = r.Secret, r.PreviousSecret

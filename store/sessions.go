@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -45,9 +46,11 @@ func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time)
 	var row struct {
 		TokenHash, WorkspaceID, KeyHash, Name    string
 		CreatedAt, ExpiresAt, WorkspaceCreatedAt timestamp
+		Timezone                                 string
+		RequireHTTPS                             bool `gorm:"column:require_https"`
 	}
 	err := s.read.WithContext(ctx).Table("ui_sessions").
-		Select("ui_sessions.*, workspaces.name, workspaces.created_at AS workspace_created_at").
+		Select("ui_sessions.*, workspaces.name, workspaces.created_at AS workspace_created_at, workspaces.timezone, workspaces.require_https").
 		Joins("JOIN workspaces ON workspaces.id = ui_sessions.workspace_id").
 		Joins("JOIN api_keys ON api_keys.hash = ui_sessions.key_hash AND api_keys.workspace_id = ui_sessions.workspace_id").
 		Where("ui_sessions.token_hash = ? AND ui_sessions.expires_at > ?", tokenHash, ts(now)).
@@ -61,6 +64,7 @@ func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time)
 			CreatedAt: r.CreatedAt.Time, ExpiresAt: r.ExpiresAt.Time,
 		}, engine.Workspace{
 			ID: r.WorkspaceID, Name: row.Name, CreatedAt: row.WorkspaceCreatedAt.Time,
+			Timezone: cmp.Or(row.Timezone, "UTC"), RequireHTTPS: row.RequireHTTPS,
 		}, nil
 }
 

@@ -52,6 +52,7 @@ type config struct {
 
 	AllowPrivateDestinations bool   // TRIPLINE_ALLOW_PRIVATE_DESTINATIONS: turn the SSRF guard off
 	AllowedDestinations      string // TRIPLINE_ALLOWED_DESTINATIONS: CIDRs the SSRF guard lets through
+	RequireHTTPS             bool   // TRIPLINE_REQUIRE_HTTPS: refuse http:// destinations
 
 	Retention   retention     // TRIPLINE_RETENTION, default 720h (30 days)
 	SecretGrace time.Duration // TRIPLINE_SECRET_ROTATION_GRACE, default 24h
@@ -71,6 +72,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SchedulerPoll, "scheduler-poll", engine.MaxSchedulerPoll, "how often the datetime-trigger scheduler looks for due times armed by other instances (at most 30s)")
 	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", false, "let deliveries reach loopback, private, link-local and metadata addresses (development and tests)")
 	fs.StringVar(&c.AllowedDestinations, "allowed-destinations", "", "comma-separated CIDRs deliveries may reach despite the SSRF guard, such as 10.1.0.0/16")
+	fs.BoolVar(&c.RequireHTTPS, "require-https", false, "refuse http:// endpoint URLs, when saved and when sent (destinations the private-destination allowlist opens excepted)")
 	c.Retention = retention(720 * time.Hour)
 	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
 	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
@@ -338,7 +340,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// Metrics observe the pipeline and the worker's recorded outcomes; the
 	// queue gauges are one store query per scrape.
 	mx := metrics.New(metrics.Config{Queue: st, Logger: log})
-	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl})
+	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl,
+		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed})
 	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: mx.Queue(st), Sender: sender, Logger: log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return err
@@ -364,7 +367,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
-		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler()})
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler(),
+		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed})
 	if err != nil {
 		return err
 	}

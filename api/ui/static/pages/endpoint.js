@@ -7,6 +7,7 @@ import { api } from '../js/api.js';
 import { field, input, select, showProblem, clearErrors, errorBox } from '../js/form.js';
 import { loadCatalogue, humanize } from '../js/catalogue.js';
 import { health, statsLine, setEnabled, secretBox, AUTO_DISABLE_AFTER } from './endpoints.js';
+import { signatureEditor, disableAfterEditor } from './endpoint_dialects.js';
 
 export const title = 'Endpoint';
 
@@ -41,6 +42,8 @@ export async function render(view, ctx) {
       h('dt', {}, 'Dead deliveries in a row'), h('dd', {}, `${ep.dead_streak} (at ${AUTO_DISABLE_AFTER} the endpoint is disabled)`),
       h('dt', {}, 'Last success'), h('dd', {}, timeEl(ep.last_success_at)),
       h('dt', {}, 'Deliveries'), h('dd', {}, statsLine(ep)),
+      h('dt', {}, 'Last attempt'), h('dd', {}, ep.last_attempt_at ? fmtTime(ep.last_attempt_at) : 'none yet'),
+      h('dt', {}, 'Last failure'), h('dd', {}, ep.last_failure_at ? fmtTime(ep.last_failure_at) : 'none'),
       h('dt', {}, 'Created'), h('dd', {}, fmtTime(ep.created_at))),
     h('div', { class: 'row' }, enableBtn,
       h('a', { class: 'button secondary', href: `#/deliveries?endpoint_id=${encodeURIComponent(ep.id)}` }, 'View its deliveries')));
@@ -150,7 +153,8 @@ export async function render(view, ctx) {
     retry: input({ name: 'retry_schedule', value: ep.retry_schedule ? ep.retry_schedule.join(', ') : '', placeholder: 'the default schedule', autocomplete: 'off' }),
     rate: input({ type: 'number', name: 'rate_limit_per_second', min: 0, value: ep.rate_limit_per_second }),
     inflight: input({ type: 'number', name: 'max_in_flight', min: 0, value: ep.max_in_flight }),
-    legacy: h('input', { type: 'checkbox', name: 'legacy_signature', checked: ep.legacy_signature }),
+    sigs: signatureEditor(ep.signatures),
+    disableAfter: disableAfterEditor(ep.disable_after),
   };
   f.description.value = ep.description;
   const saveBtn = h('button', { type: 'submit' }, 'Save settings');
@@ -166,10 +170,8 @@ export async function render(view, ctx) {
       field('Retry schedule (seconds)', f.retry, { name: 'retry_schedule', hint: 'Waits before each retry, e.g. "5, 300, 1800". Empty: the default schedule.' }),
       field('Rate limit (requests per second)', f.rate, { name: 'rate_limit_per_second', hint: '0: unlimited.' }),
       field('At most in flight', f.inflight, { name: 'max_in_flight', hint: 'Concurrent requests; 0: unlimited.' })),
-    h('div', { class: 'field' }, h('label', { class: 'check' }, f.legacy, ' Also sign the legacy way'),
-      h('p', { class: 'hint' }, 'Adds the older signature header for receivers that do not read Standard Webhooks yet.')),
+    f.sigs.el, f.disableAfter.el,
     saveBtn);
-  f.legacy.dataset.field = 'legacy_signature';
   settings.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(settings);
@@ -196,7 +198,7 @@ export async function render(view, ctx) {
       await api.patch(`/v1/endpoints/${ep.id}`, {
         name: f.name.value.trim(), url: f.url.value.trim(), description: f.description.value, headers,
         timeout_seconds: Number(f.timeout.value), retry_schedule: retry,
-        rate_limit_per_second: Number(f.rate.value), max_in_flight: Number(f.inflight.value), legacy_signature: f.legacy.checked,
+        rate_limit_per_second: Number(f.rate.value), max_in_flight: Number(f.inflight.value), signatures: f.sigs.value(), disable_after: f.disableAfter.value(),
       });
       ctx.toast('Settings saved.');
       reload();

@@ -3,6 +3,7 @@
 import { h, clear, timeEl, toggle, copyButton } from '../js/dom.js';
 import { api } from '../js/api.js';
 import { field, input, showProblem, clearErrors } from '../js/form.js';
+import { signatureEditor, disableAfterEditor, secretInput } from './endpoint_dialects.js';
 
 export const title = 'Endpoints';
 
@@ -99,16 +100,16 @@ function askPaused(ep, n) {
 export async function render(view, ctx) {
   const list = await api.all('/v1/endpoints');
   if (ctx.stale()) return;
-  // Lists leave out stats: ask for each endpoint (the first 100) for them.
-  const full = await Promise.all(list.slice(0, 100).map((e) => api.get(`/v1/endpoints/${e.id}`).catch(() => e)));
-  if (ctx.stale()) return;
-  const endpoints = full.concat(list.slice(100));
+  const endpoints = list; // list items carry their stats
   const fail = (err) => ctx.toast(err.detail || String(err), 'error');
 
   // Create
   const url = input({ type: 'url', name: 'url', required: true, autocomplete: 'off', placeholder: 'https://hooks.example.com/tripline', inputmode: 'url' });
   const name = input({ name: 'name', autocomplete: 'off', placeholder: 'e.g. Google Sheets' });
   const description = h('textarea', { name: 'description', rows: 2 });
+  const sigs = signatureEditor();
+  const secret = secretInput();
+  const disableAfter = disableAfterEditor();
   const submit = h('button', { type: 'submit' }, 'Create endpoint');
   const created = h('div', { 'aria-live': 'polite' });
   const form = h('form', { class: 'card', novalidate: true, hidden: true, 'aria-labelledby': 'new-ep-h' },
@@ -117,6 +118,7 @@ export async function render(view, ctx) {
     h('div', { class: 'grid2' },
       field('Name', name, { name: 'name', hint: 'To tell endpoints apart; the host name if left empty.' }),
       field('Description', description, { name: 'description' })),
+    sigs.el, secret.el, disableAfter.el,
     h('p', { class: 'hint' }, 'Retries, rate limits and headers can be set on the endpoint once it exists.'),
     h('div', { class: 'row' }, submit,
       h('button', { type: 'button', class: 'secondary', on: { click: () => { form.hidden = true; newBtn.focus(); } } }, 'Cancel')));
@@ -125,7 +127,10 @@ export async function render(view, ctx) {
     clearErrors(form);
     submit.disabled = true;
     try {
-      const ep = await api.post('/v1/endpoints', { url: url.value.trim(), name: name.value.trim(), description: description.value });
+      const body = { url: url.value.trim(), name: name.value.trim(), description: description.value,
+        signatures: sigs.value(), disable_after: disableAfter.value() };
+      if (secret.control.value !== '') body.secret = secret.control.value;
+      const ep = await api.post('/v1/endpoints', body);
       form.hidden = true;
       form.reset();
       ctx.toast(`Endpoint ${ep.name} created.`);
@@ -151,7 +156,7 @@ export async function render(view, ctx) {
     clear(tbody);
     for (const ep of endpoints) tbody.append(row(ep));
     if (!endpoints.length) {
-      tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No endpoints yet. Create one to send webhooks to it.')));
+      tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No endpoints yet. Create one to send webhooks to it.')));
     }
   }
   function row(ep) {
@@ -174,6 +179,8 @@ export async function render(view, ctx) {
         h('span', { class: `badge ${hl.cls}` }, hl.label),
         h('div', { class: 'small muted health-text' }, hl.text))),
       h('td', { 'data-label': 'Last success' }, timeEl(ep.last_success_at)),
+      h('td', { 'data-label': 'Last attempt' }, h('div', {}, timeEl(ep.last_attempt_at),
+        ep.last_failure_at ? h('div', { class: 'small muted' }, 'failed ', timeEl(ep.last_failure_at)) : null)),
       h('td', { 'data-label': 'Deliveries' }, statsLine(ep)));
   }
 
@@ -185,7 +192,7 @@ export async function render(view, ctx) {
     created, form,
     h('div', { class: 'table-wrap' }, h('table', { class: 'stack endpoints' },
       h('caption', { class: 'visually-hidden' }, 'Endpoints'),
-      h('thead', {}, h('tr', {}, h('th', {}, 'Enabled'), h('th', {}, 'Endpoint'), h('th', {}, 'Health'), h('th', {}, 'Last success'), h('th', {}, 'Deliveries'))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Enabled'), h('th', {}, 'Endpoint'), h('th', {}, 'Health'), h('th', {}, 'Last success'), h('th', {}, 'Last attempt'), h('th', {}, 'Deliveries'))),
       tbody)));
   rows();
   if (ctx.query.get('new') !== null) { form.hidden = false; url.focus(); }

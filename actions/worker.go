@@ -362,7 +362,7 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			}
 			failures++
 			wait := w.backoff(failures)
-			w.log.ErrorContext(w.ctx, "claim due deliveries", "error", err, "failures", failures, "retry_in", wait)
+			w.log.Log(w.ctx, lifecycle.ErrorLevel(err), "claim due deliveries", "error", err, "failures", failures, "retry_in", wait)
 			if !w.pause(ctx, wait) {
 				return
 			}
@@ -612,7 +612,7 @@ func (w *Worker) retryDB(what string, deliveryIDs []string, fn func(context.Cont
 			return err
 		}
 		wait := w.backoff(failures)
-		w.log.ErrorContext(w.ctx, what, "error", err, "delivery_ids", deliveryIDs, "failures", failures, "retry_in", wait)
+		w.log.Log(w.ctx, lifecycle.ErrorLevel(err), what, "error", err, "delivery_ids", deliveryIDs, "failures", failures, "retry_in", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

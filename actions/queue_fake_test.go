@@ -22,6 +22,7 @@ type fakeQueue struct {
 	claimErrs   int   // fail this many more claims
 	recordErrs  int   // fail this many more records
 	claimGate   chan struct{}
+	recordGate  chan struct{} // when set, DeliveryRecordOutcomes waits for it to be closed
 	claimInside chan struct{} // with claimGate: signalled when a claim waits on it
 }
 
@@ -142,6 +143,16 @@ func nextAt(r *fakeRow) int64 {
 
 func (q *fakeQueue) DeliveryRecordOutcomes(ctx context.Context, p DeliveryRecordOutcomesParams) error {
 	defer notify(q.changed)
+	q.mu.Lock()
+	gate := q.recordGate
+	q.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.recordErrs > 0 {

@@ -60,9 +60,16 @@ type WorkerConfig struct {
 	// BreakerCooldown is the wait before the first probe. Default 1 s.
 	BreakerCooldown time.Duration
 
-	// BatchSize is the most deliveries claimed in one call. Outcomes are
-	// recorded in calls of up to recordBatches times as many. Default 100.
+	// BatchSize is the most deliveries claimed in one call. Default 100.
 	BatchSize int
+
+	// RecordBatchSize is the most outcomes recorded in one call, and the
+	// most that may be answered but not yet recorded beyond the sends in
+	// flight: a send whose outcome would exceed it keeps its slot until the
+	// recording call before it commits. After a crash the deliveries sent
+	// twice are therefore at most Concurrency + RecordBatchSize. Default
+	// BatchSize.
+	RecordBatchSize int
 
 	// Lease is how long a claim is held before another worker may take the
 	// delivery over. A worker claims only what it can send at once, and an
@@ -96,6 +103,7 @@ func (c *WorkerConfig) withDefaults() {
 	c.BreakerThreshold = cmp.Or(c.BreakerThreshold, defaultBreakerThreshold)
 	c.BreakerCooldown = cmp.Or(c.BreakerCooldown, defaultBreakerCooldown)
 	c.BatchSize = cmp.Or(c.BatchSize, 100)
+	c.RecordBatchSize = cmp.Or(c.RecordBatchSize, c.BatchSize)
 	c.Lease = cmp.Or(c.Lease, 60*time.Second+MaxTimeout)
 	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
 	c.RecordInterval = cmp.Or(c.RecordInterval, 5*time.Millisecond)
@@ -120,6 +128,8 @@ func (c *WorkerConfig) validate() error {
 		return fmt.Errorf("worker config: BreakerCooldown is %s; it must be positive", c.BreakerCooldown)
 	case c.BatchSize < 1:
 		return fmt.Errorf("worker config: BatchSize is %d; it must be at least 1", c.BatchSize)
+	case c.RecordBatchSize < 1:
+		return fmt.Errorf("worker config: RecordBatchSize is %d; it must be at least 1", c.RecordBatchSize)
 	case c.Lease < 2*time.Second:
 		return fmt.Errorf("worker config: Lease is %s; it must be at least 2s", c.Lease)
 	case c.PollInterval <= 0:
@@ -155,6 +165,7 @@ type Worker struct {
 	slotFreed chan struct{}   // a send finished
 	retrySoon chan struct{}   // nextRetry moved earlier
 	slots     chan struct{}   // one token per send in flight
+	records   chan struct{}   // one token per outcome handed to the recorder and not yet recorded
 	outcomes  chan recording  // finished attempts, to the recorder
 	loop      *lifecycle.Loop // Stopping: claim no more; Done: everything recorded and released
 	sends     sync.WaitGroup
@@ -201,7 +212,8 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		slotFreed: make(chan struct{}, 1),
 		retrySoon: make(chan struct{}, 1),
 		slots:     make(chan struct{}, cfg.Concurrency),
-		outcomes:  make(chan recording, cfg.Concurrency+recordBatches*cfg.BatchSize),
+		records:   make(chan struct{}, cfg.RecordBatchSize),
+		outcomes:  make(chan recording, cfg.RecordBatchSize),
 		loop:      lifecycle.New("worker"),
 	}, nil
 }
@@ -436,6 +448,9 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	if w.sendCtx.Err() == nil {
 		a := w.safeSend(c, deadline)
 		attempted, ok = true, a.Succeeded()
+		// Wait, holding the slot, while RecordBatchSize outcomes are
+		// unrecorded: what a crash would send again stays bounded.
+		w.records <- struct{}{}
 		w.outcomes <- recording{Outcome: w.outcome(c, a), endpointID: c.Delivery.EndpointID}
 	} else {
 		w.mu.Lock()
@@ -508,17 +523,10 @@ func (w *Worker) outcome(c Claimed, a Attempt) Outcome {
 	return o
 }
 
-// recordBatches is how many claims' worth of outcomes one call records at
-// most. Outcomes wait in a buffer of that size (plus one per send slot) while
-// the previous call records: a send hands its outcome over and frees its slot
-// at once, even while a call takes long. With a buffer of one per slot, at
-// 4,000 deliveries/s on Postgres the buffer filled during each 15-25 ms
-// call, sends waited to hand over their outcomes holding their slots, and
-// the endpoint's in-flight cap was reached by sends already answered.
-const recordBatches = 4
-
 // recordLoop collects outcomes and records them in batches of up to
-// recordBatches×BatchSize, each waiting at most RecordInterval for company.
+// RecordBatchSize, each waiting at most RecordInterval for company. While a
+// call records, the next batch gathers, up to what the unrecorded tokens
+// allow (RecordBatchSize in all, the batch being recorded included).
 func (w *Worker) recordLoop() {
 	var batch []recording
 	flushAt := time.NewTimer(time.Hour)
@@ -532,7 +540,7 @@ func (w *Worker) recordLoop() {
 				return
 			}
 			batch = append(batch, r)
-			if len(batch) < recordBatches*w.cfg.BatchSize {
+			if len(batch) < w.cfg.RecordBatchSize {
 				if len(batch) == 1 {
 					flushAt.Reset(w.cfg.RecordInterval)
 				}
@@ -547,12 +555,17 @@ func (w *Worker) recordLoop() {
 }
 
 // flush records batch in one call, retrying until it succeeds or the worker
-// gives up at shutdown, then arms the retry timer for any retry due before
-// the next poll.
+// gives up at shutdown, then gives back its unrecorded tokens and arms the
+// retry timer for any retry due before the next poll.
 func (w *Worker) flush(batch []recording) {
 	if len(batch) == 0 {
 		return
 	}
+	defer func() {
+		for range batch {
+			<-w.records
+		}
+	}()
 	params := DeliveryRecordOutcomesParams{Owner: w.cfg.Owner, Outcomes: make([]Outcome, len(batch))}
 	ids := make([]string, len(batch))
 	for i, r := range batch {

@@ -386,9 +386,9 @@ func TestWorkerRetriesQueueErrors(t *testing.T) {
 
 func TestWorkerBatchesOutcomes(t *testing.T) {
 	t.Parallel()
-	wt := newWorkerTest(t, func(c *WorkerConfig) { c.BatchSize, c.RecordInterval = 5, time.Hour })
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.BatchSize, c.RecordBatchSize, c.RecordInterval = 5, 20, time.Hour })
 	srv := newServer(t, status(200))
-	// Outcomes are recorded recordBatches claims' worth at a time: 20.
+	// Outcomes are recorded RecordBatchSize at a time: 20.
 	for range 40 {
 		wt.delivery(t, srv.URL, 0, nil)
 	}
@@ -398,8 +398,8 @@ func TestWorkerBatchesOutcomes(t *testing.T) {
 	wt.q.mu.Lock()
 	defer wt.q.mu.Unlock()
 	for i, n := range wt.q.recordCalls {
-		if n != recordBatches*5 {
-			t.Errorf("recording %d had %d outcomes, want %d", i, n, recordBatches*5)
+		if n != 20 {
+			t.Errorf("recording %d had %d outcomes, want %d", i, n, 20)
 		}
 	}
 	for id, r := range wt.q.rows {
@@ -407,6 +407,66 @@ func TestWorkerBatchesOutcomes(t *testing.T) {
 			t.Errorf("%s is %s", id, r.Delivery.Status)
 		}
 	}
+}
+
+// TestWorkerBoundsUnrecorded: while recording is slow (here: stuck), at most
+// Concurrency + RecordBatchSize attempts are answered and not recorded, which
+// is what a crash could send again. Sends wait, holding their slots, instead
+// of piling outcomes up in a buffer.
+func TestWorkerBoundsUnrecorded(t *testing.T) {
+	t.Parallel()
+	const conc, batch, n = 4, 3, 30
+	wt := newWorkerTest(t, func(c *WorkerConfig) {
+		c.Concurrency, c.EndpointConcurrency, c.BatchSize, c.RecordBatchSize, c.RecordInterval = conc, conc, 4, batch, time.Millisecond
+	})
+	gate := make(chan struct{})
+	wt.q.recordGate = gate
+	var started atomic.Int64
+	sent := make(chan struct{}, n)
+	wt.w.send = func(_ context.Context, c Claimed) Attempt {
+		wt.q.mu.Lock()
+		recorded := 0
+		for _, k := range wt.q.recordCalls {
+			recorded += k
+		}
+		wt.q.mu.Unlock()
+		if s := started.Add(1); s-int64(recorded) > conc+batch {
+			t.Errorf("send %d began with %d recorded: more than %d+%d answered and unrecorded", s, recorded, conc, batch)
+		}
+		sent <- struct{}{}
+		return Attempt{ID: c.Delivery.ID + "_a", DeliveryID: c.Delivery.ID, At: wt.now, StatusCode: 200}
+	}
+	for range n {
+		wt.delivery(t, "http://unused.invalid", 0, nil)
+	}
+	wt.start(t)
+
+	for range conc + batch {
+		select {
+		case <-sent:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d sends", started.Load())
+		}
+	}
+	// Every slot is now held by a send waiting to hand its outcome over.
+	for i := 0; len(wt.w.slots) < conc || len(wt.w.records) < batch; i++ {
+		if i == 1000 {
+			t.Fatalf("%d slots and %d unrecorded tokens taken, want %d and %d", len(wt.w.slots), len(wt.w.records), conc, batch)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s := started.Load(); s != conc+batch {
+		t.Fatalf("%d sends with nothing recorded, want %d", s, conc+batch)
+	}
+	close(gate)
+	wt.q.waitFor(t, "all succeeded", func() bool {
+		for _, r := range wt.q.rows {
+			if r.Delivery.Status != StatusSucceeded {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func TestNewWorker(t *testing.T) {

@@ -19,6 +19,7 @@ type fakeQueue struct {
 	rows        map[string]*fakeRow
 	claimCalls  int
 	recordCalls []int // outcomes per successful DeliveryRecordOutcomes call
+	extendCalls int   // DeliveryExtendClaims calls
 	claimErrs   int   // fail this many more claims
 	recordErrs  int   // fail this many more records
 	claimGate   chan struct{}
@@ -170,6 +171,19 @@ func (q *fakeQueue) DeliveryRecordOutcomes(ctx context.Context, p DeliveryRecord
 		d.Status, d.AttemptCount, d.NextAttemptAt = o.Status, o.AttemptCount, o.NextAttemptAt
 		d.LastStatusCode, d.LastError, d.DeliveredAt = o.LastStatusCode, o.LastError, o.DeliveredAt
 		r.owner = ""
+	}
+	return nil
+}
+
+func (q *fakeQueue) DeliveryExtendClaims(ctx context.Context, p DeliveryExtendClaimsParams) error {
+	defer notify(q.changed)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.extendCalls++
+	for _, r := range q.rows {
+		if r.owner == p.Owner && r.Delivery.Status == StatusSending {
+			r.leaseUntil = p.LeaseUntil
+		}
 	}
 	return nil
 }

@@ -19,6 +19,22 @@ import (
 // due deliveries are for endpoints it leaves out of claims; see claimLoop.
 const parkInterval = 100 * time.Millisecond
 
+// DefaultLease is how long a claim holds without its worker's heartbeat:
+// after a crash, the other workers take its deliveries over within it.
+const DefaultLease = 15 * time.Second
+
+// holdWindow is how long a claimed delivery may wait in memory for its
+// endpoint (max_in_flight, rate, breaker) before it is given back; its
+// attempt then has up to MaxTimeout more. See attemptDeadline.
+const holdWindow = 30 * time.Second
+
+// attemptDeadline is when the attempt at a delivery claimed now must have
+// ended. The heartbeat keeps the claim while the worker lives, so the
+// deadline does not follow the lease: it bounds how long a claim is held
+// back for its endpoint, and the endpoint's timeout bounds the attempt.
+// Deadlines are wall-clock: the injected clock may be fake.
+func attemptDeadline() time.Time { return time.Now().Add(holdWindow + MaxTimeout) }
+
 // finalizeGrace is how long Stop keeps recording outcomes and releasing
 // claims after its context is done; past it they are left to lease expiry.
 const finalizeGrace = 5 * time.Second
@@ -71,12 +87,17 @@ type WorkerConfig struct {
 	// BatchSize.
 	RecordBatchSize int
 
-	// Lease is how long a claim is held before another worker may take the
-	// delivery over. A worker claims only what it can send at once, and an
-	// attempt is cut off when only a quarter of the lease (at most 30 s) is
-	// left for recording it, so a short lease also shortens the longest
-	// attempt. Default 60 s + MaxTimeout; at least 2 s.
+	// Lease is how long a claim holds without a heartbeat: the worker
+	// renews the leases of all its claims every Heartbeat, so a claim of a
+	// live worker never runs out however long its send takes, and the
+	// claims of a worker that died come back to the others within Lease.
+	// Default 15 s; at least 2 s.
 	Lease time.Duration
+
+	// Heartbeat is how often the worker renews its claims' leases. Default
+	// a third of Lease; at most half of it, so that one late renewal costs
+	// no claim.
+	Heartbeat time.Duration
 
 	// PollInterval is how often the queue is checked when nothing woke the
 	// worker. It is a fallback: Wake and retry timers are the normal path.
@@ -104,7 +125,8 @@ func (c *WorkerConfig) withDefaults() {
 	c.BreakerCooldown = cmp.Or(c.BreakerCooldown, defaultBreakerCooldown)
 	c.BatchSize = cmp.Or(c.BatchSize, 100)
 	c.RecordBatchSize = cmp.Or(c.RecordBatchSize, c.BatchSize)
-	c.Lease = cmp.Or(c.Lease, 60*time.Second+MaxTimeout)
+	c.Lease = cmp.Or(c.Lease, DefaultLease)
+	c.Heartbeat = cmp.Or(c.Heartbeat, c.Lease/3)
 	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
 	c.RecordInterval = cmp.Or(c.RecordInterval, 5*time.Millisecond)
 	if c.Now == nil {
@@ -132,6 +154,8 @@ func (c *WorkerConfig) validate() error {
 		return fmt.Errorf("worker config: RecordBatchSize is %d; it must be at least 1", c.RecordBatchSize)
 	case c.Lease < 2*time.Second:
 		return fmt.Errorf("worker config: Lease is %s; it must be at least 2s", c.Lease)
+	case c.Heartbeat <= 0 || c.Heartbeat > c.Lease/2:
+		return fmt.Errorf("worker config: Heartbeat is %s; it must be positive and at most half the Lease (%s)", c.Heartbeat, c.Lease)
 	case c.PollInterval <= 0:
 		return fmt.Errorf("worker config: PollInterval is %s; it must be positive", c.PollInterval)
 	case c.RecordInterval <= 0:
@@ -269,6 +293,14 @@ func (w *Worker) run(ctx context.Context) {
 		defer close(recorded)
 		w.recordLoop()
 	}()
+	// The heartbeat runs until every claim is recorded or released.
+	beat, stopBeat := context.WithCancel(w.ctx)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		w.heartbeat(beat)
+	}()
+	defer func() { stopBeat(); <-beating }()
 	w.claimLoop(ctx)
 	w.mu.Lock()
 	w.open = false // no reservation after this: sends.Wait below counts them all
@@ -390,9 +422,7 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			w.mu.Unlock()
 			return
 		}
-		// Each attempt must end while its claim still holds, with time left to
-		// record it. Deadlines are wall-clock: the injected clock may be fake.
-		deadline := time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
+		deadline := attemptDeadline()
 		for _, c := range claimed {
 			if !w.admit(c, deadline) {
 				continue
@@ -485,7 +515,7 @@ func (w *Worker) safeSend(c Claimed, deadline time.Time) (a Attempt) {
 			a = Attempt{ID: id.NewAt(id.Attempt, now), DeliveryID: c.Delivery.ID, At: now, Error: fmt.Sprintf("internal error: %v", p)}
 		}
 	}()
-	ctx, cancel := context.WithDeadlineCause(w.sendCtx, deadline, errors.New("timeout: the claim's lease ran out"))
+	ctx, cancel := context.WithDeadlineCause(w.sendCtx, deadline, errors.New("timeout: the delivery waited too long for its endpoint"))
 	defer cancel()
 	return w.send(ctx, c)
 }
@@ -597,6 +627,25 @@ func (w *Worker) flush(batch []recording) {
 		notify(w.retrySoon)
 	}
 	w.mu.Unlock()
+}
+
+// heartbeat renews the leases of all the worker's claims every Heartbeat
+// until ctx is done. A failed renewal is tried again at the next beat: a
+// lease outlives two missed beats.
+func (w *Worker) heartbeat(ctx context.Context) {
+	t := time.NewTicker(w.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := w.cfg.Queue.DeliveryExtendClaims(w.dbCtx, DeliveryExtendClaimsParams{Owner: w.cfg.Owner, LeaseUntil: w.cfg.Now().Add(w.cfg.Lease)})
+		if err != nil && ctx.Err() == nil {
+			w.log.Log(w.ctx, lifecycle.ErrorLevel(err), "renew claim leases", "error", err, "lease", w.cfg.Lease)
+		}
+	}
 }
 
 // releaseUnsent gives back the deliveries claimed but never attempted.

@@ -482,6 +482,7 @@ func TestNewWorker(t *testing.T) {
 		{"negative concurrency", WorkerConfig{Queue: newFakeQueue(), Sender: sender, Concurrency: -1}, "Concurrency"},
 		{"negative batch", WorkerConfig{Queue: newFakeQueue(), Sender: sender, BatchSize: -1}, "BatchSize"},
 		{"short lease", WorkerConfig{Queue: newFakeQueue(), Sender: sender, Lease: time.Second}, "Lease"},
+		{"slow heartbeat", WorkerConfig{Queue: newFakeQueue(), Sender: sender, Lease: 10 * time.Second, Heartbeat: 6 * time.Second}, "Heartbeat"},
 		{"negative poll", WorkerConfig{Queue: newFakeQueue(), Sender: sender, PollInterval: -time.Second}, "PollInterval"},
 		{"negative record interval", WorkerConfig{Queue: newFakeQueue(), Sender: sender, RecordInterval: -1}, "RecordInterval"},
 	} {
@@ -495,7 +496,7 @@ func TestNewWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := w.cfg
-	if c.Concurrency != 64 || c.BatchSize != 100 || c.Lease != 2*time.Minute || c.PollInterval != time.Second ||
+	if c.Concurrency != 64 || c.BatchSize != 100 || c.Lease != 15*time.Second || c.Heartbeat != 5*time.Second || c.PollInterval != time.Second ||
 		c.RecordInterval != 5*time.Millisecond || !strings.HasPrefix(w.Owner(), "wrk_") || c.Logger == nil || c.Now == nil {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -511,4 +512,27 @@ func TestNewWorker(t *testing.T) {
 	if err := w.Stop(t.Context()); err != nil {
 		t.Errorf("Stop = %v", err)
 	}
+}
+
+// TestWorkerHeartbeat: while a send takes longer than several heartbeats,
+// the worker keeps renewing its claim's lease, and the claim stays its own.
+func TestWorkerHeartbeat(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Lease, c.Heartbeat = 2*time.Second, 10*time.Millisecond })
+	release := make(chan struct{})
+	inSend := make(chan struct{}, 1)
+	wt.w.send = func(_ context.Context, c Claimed) Attempt {
+		inSend <- struct{}{}
+		<-release
+		return Attempt{ID: c.Delivery.ID + "_a", DeliveryID: c.Delivery.ID, At: wt.now, StatusCode: 200}
+	}
+	id := wt.delivery(t, "http://unused.invalid", 0, nil)
+	wt.start(t)
+	<-inSend
+	wt.q.waitFor(t, "three heartbeats during the send", func() bool { return wt.q.extendCalls >= 3 })
+	if r := wt.q.row(id); r.owner != wt.w.Owner() || !r.leaseUntil.Equal(wt.now.Add(2*time.Second)) {
+		t.Fatalf("during the send: owner %q lease %v, want %q until %v", r.owner, r.leaseUntil, wt.w.Owner(), wt.now.Add(2*time.Second))
+	}
+	close(release)
+	wt.q.waitStatus(t, id, StatusSucceeded)
 }

@@ -24,7 +24,7 @@ import (
 // one record batch (actions.WorkerConfig.RecordBatchSize).
 const (
 	childEndpointInFlight = 16
-	childRecordBatch      = 100
+	childRecordBatch      = 300
 )
 
 // counting is a webhook receiver that counts requests per webhook-id and

@@ -13,6 +13,12 @@ var (
 	// ErrConflict: the change contradicts what is stored (a duplicate key, an
 	// object still in use).
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable: the database cannot be reached or cannot take the
+	// work now (connection refused, server shutting down or starting, no
+	// free connection, a lock held past the busy timeout). It is not a bug:
+	// the same call succeeds once the database is back; the API answers 503
+	// with Retry-After.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // ValidationError is bad input, field by field. The API answers it with a 400

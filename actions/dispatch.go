@@ -75,7 +75,7 @@ func (w *Worker) Reserve(endpoints []Endpoint) Reservation {
 	}
 	w.sends.Add(len(r.endpoints)) // Stop waits for reservations as for sends
 	r.Owner, r.LeaseUntil = w.cfg.Owner, w.cfg.Now().Add(w.cfg.Lease)
-	r.deadline = time.Now().Add(w.cfg.Lease - min(w.cfg.Lease/4, 30*time.Second))
+	r.deadline = attemptDeadline()
 	return r
 }
 

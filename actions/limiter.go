@@ -228,10 +228,10 @@ func (gs *gates) state(endpointID string) (gate, bool) {
 // heldClaim is a claimed delivery waiting for its endpoint to take a send.
 type heldClaim struct {
 	Claimed
-	deadline time.Time // of its attempt, set by the claim's lease
+	deadline time.Time // of its attempt, set at the claim (attemptDeadline)
 }
 
-// usable reports whether an attempt begun now still fits in the claim's lease.
+// usable reports whether an attempt begun now still ends by its deadline.
 func (h heldClaim) usable() bool { return time.Until(h.deadline) > attemptTimeout(h.Endpoint) }
 
 // admit reports whether c may be sent now; if not, c is held in memory,
@@ -293,8 +293,8 @@ func (w *Worker) dispatchHeld() {
 	}
 }
 
-// releaseHeld gives back held deliveries whose attempt would no longer fit
-// in their lease, or all of them (at shutdown), unattempted. They keep their
+// releaseHeld gives back held deliveries whose attempt would no longer end
+// by its deadline, or all of them (at shutdown), unattempted. They keep their
 // place in the queue and are claimed again once their endpoint can take
 // them.
 func (w *Worker) releaseHeld(all bool) {

@@ -28,6 +28,17 @@ type Queue interface {
 	// due again at once, with their previous status (pending or failed),
 	// attempt count and next_attempt_at, so they keep their place in the queue.
 	DeliveryReleaseClaims(ctx context.Context, params DeliveryReleaseClaimsParams) error
+
+	// DeliveryExtendClaims is the worker's heartbeat: every delivery still
+	// claimed by Owner (sending, held back, or answered and not yet
+	// recorded) is leased until LeaseUntil. Others' claims are left alone.
+	DeliveryExtendClaims(ctx context.Context, params DeliveryExtendClaimsParams) error
+}
+
+// DeliveryExtendClaimsParams are the parameters of Queue.DeliveryExtendClaims.
+type DeliveryExtendClaimsParams struct {
+	Owner      string
+	LeaseUntil time.Time
 }
 
 // DeliveryClaimDueParams are the parameters of Queue.DeliveryClaimDue.

@@ -19,9 +19,11 @@ type fakeQueue struct {
 	rows        map[string]*fakeRow
 	claimCalls  int
 	recordCalls []int // outcomes per successful DeliveryRecordOutcomes call
+	extendCalls int   // DeliveryExtendClaims calls
 	claimErrs   int   // fail this many more claims
 	recordErrs  int   // fail this many more records
 	claimGate   chan struct{}
+	recordGate  chan struct{} // when set, DeliveryRecordOutcomes waits for it to be closed
 	claimInside chan struct{} // with claimGate: signalled when a claim waits on it
 }
 
@@ -143,6 +145,16 @@ func nextAt(r *fakeRow) int64 {
 func (q *fakeQueue) DeliveryRecordOutcomes(ctx context.Context, p DeliveryRecordOutcomesParams) error {
 	defer notify(q.changed)
 	q.mu.Lock()
+	gate := q.recordGate
+	q.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.recordErrs > 0 {
 		q.recordErrs--
@@ -159,6 +171,19 @@ func (q *fakeQueue) DeliveryRecordOutcomes(ctx context.Context, p DeliveryRecord
 		d.Status, d.AttemptCount, d.NextAttemptAt = o.Status, o.AttemptCount, o.NextAttemptAt
 		d.LastStatusCode, d.LastError, d.DeliveredAt = o.LastStatusCode, o.LastError, o.DeliveredAt
 		r.owner = ""
+	}
+	return nil
+}
+
+func (q *fakeQueue) DeliveryExtendClaims(ctx context.Context, p DeliveryExtendClaimsParams) error {
+	defer notify(q.changed)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.extendCalls++
+	for _, r := range q.rows {
+		if r.owner == p.Owner && r.Delivery.Status == StatusSending {
+			r.leaseUntil = p.LeaseUntil
+		}
 	}
 	return nil
 }

@@ -386,9 +386,9 @@ func TestWorkerRetriesQueueErrors(t *testing.T) {
 
 func TestWorkerBatchesOutcomes(t *testing.T) {
 	t.Parallel()
-	wt := newWorkerTest(t, func(c *WorkerConfig) { c.BatchSize, c.RecordInterval = 5, time.Hour })
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.BatchSize, c.RecordBatchSize, c.RecordInterval = 5, 20, time.Hour })
 	srv := newServer(t, status(200))
-	// Outcomes are recorded recordBatches claims' worth at a time: 20.
+	// Outcomes are recorded RecordBatchSize at a time: 20.
 	for range 40 {
 		wt.delivery(t, srv.URL, 0, nil)
 	}
@@ -398,8 +398,8 @@ func TestWorkerBatchesOutcomes(t *testing.T) {
 	wt.q.mu.Lock()
 	defer wt.q.mu.Unlock()
 	for i, n := range wt.q.recordCalls {
-		if n != recordBatches*5 {
-			t.Errorf("recording %d had %d outcomes, want %d", i, n, recordBatches*5)
+		if n != 20 {
+			t.Errorf("recording %d had %d outcomes, want %d", i, n, 20)
 		}
 	}
 	for id, r := range wt.q.rows {
@@ -407,6 +407,66 @@ func TestWorkerBatchesOutcomes(t *testing.T) {
 			t.Errorf("%s is %s", id, r.Delivery.Status)
 		}
 	}
+}
+
+// TestWorkerBoundsUnrecorded: while recording is slow (here: stuck), at most
+// Concurrency + RecordBatchSize attempts are answered and not recorded, which
+// is what a crash could send again. Sends wait, holding their slots, instead
+// of piling outcomes up in a buffer.
+func TestWorkerBoundsUnrecorded(t *testing.T) {
+	t.Parallel()
+	const conc, batch, n = 4, 3, 30
+	wt := newWorkerTest(t, func(c *WorkerConfig) {
+		c.Concurrency, c.EndpointConcurrency, c.BatchSize, c.RecordBatchSize, c.RecordInterval = conc, conc, 4, batch, time.Millisecond
+	})
+	gate := make(chan struct{})
+	wt.q.recordGate = gate
+	var started atomic.Int64
+	sent := make(chan struct{}, n)
+	wt.w.send = func(_ context.Context, c Claimed) Attempt {
+		wt.q.mu.Lock()
+		recorded := 0
+		for _, k := range wt.q.recordCalls {
+			recorded += k
+		}
+		wt.q.mu.Unlock()
+		if s := started.Add(1); s-int64(recorded) > conc+batch {
+			t.Errorf("send %d began with %d recorded: more than %d+%d answered and unrecorded", s, recorded, conc, batch)
+		}
+		sent <- struct{}{}
+		return Attempt{ID: c.Delivery.ID + "_a", DeliveryID: c.Delivery.ID, At: wt.now, StatusCode: 200}
+	}
+	for range n {
+		wt.delivery(t, "http://unused.invalid", 0, nil)
+	}
+	wt.start(t)
+
+	for range conc + batch {
+		select {
+		case <-sent:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d sends", started.Load())
+		}
+	}
+	// Every slot is now held by a send waiting to hand its outcome over.
+	for i := 0; len(wt.w.slots) < conc || len(wt.w.records) < batch; i++ {
+		if i == 1000 {
+			t.Fatalf("%d slots and %d unrecorded tokens taken, want %d and %d", len(wt.w.slots), len(wt.w.records), conc, batch)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s := started.Load(); s != conc+batch {
+		t.Fatalf("%d sends with nothing recorded, want %d", s, conc+batch)
+	}
+	close(gate)
+	wt.q.waitFor(t, "all succeeded", func() bool {
+		for _, r := range wt.q.rows {
+			if r.Delivery.Status != StatusSucceeded {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func TestNewWorker(t *testing.T) {
@@ -422,6 +482,7 @@ func TestNewWorker(t *testing.T) {
 		{"negative concurrency", WorkerConfig{Queue: newFakeQueue(), Sender: sender, Concurrency: -1}, "Concurrency"},
 		{"negative batch", WorkerConfig{Queue: newFakeQueue(), Sender: sender, BatchSize: -1}, "BatchSize"},
 		{"short lease", WorkerConfig{Queue: newFakeQueue(), Sender: sender, Lease: time.Second}, "Lease"},
+		{"slow heartbeat", WorkerConfig{Queue: newFakeQueue(), Sender: sender, Lease: 10 * time.Second, Heartbeat: 6 * time.Second}, "Heartbeat"},
 		{"negative poll", WorkerConfig{Queue: newFakeQueue(), Sender: sender, PollInterval: -time.Second}, "PollInterval"},
 		{"negative record interval", WorkerConfig{Queue: newFakeQueue(), Sender: sender, RecordInterval: -1}, "RecordInterval"},
 	} {
@@ -435,7 +496,7 @@ func TestNewWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := w.cfg
-	if c.Concurrency != 64 || c.BatchSize != 100 || c.Lease != 2*time.Minute || c.PollInterval != time.Second ||
+	if c.Concurrency != 64 || c.BatchSize != 100 || c.Lease != 15*time.Second || c.Heartbeat != 5*time.Second || c.PollInterval != time.Second ||
 		c.RecordInterval != 5*time.Millisecond || !strings.HasPrefix(w.Owner(), "wrk_") || c.Logger == nil || c.Now == nil {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -451,4 +512,27 @@ func TestNewWorker(t *testing.T) {
 	if err := w.Stop(t.Context()); err != nil {
 		t.Errorf("Stop = %v", err)
 	}
+}
+
+// TestWorkerHeartbeat: while a send takes longer than several heartbeats,
+// the worker keeps renewing its claim's lease, and the claim stays its own.
+func TestWorkerHeartbeat(t *testing.T) {
+	t.Parallel()
+	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Lease, c.Heartbeat = 2*time.Second, 10*time.Millisecond })
+	release := make(chan struct{})
+	inSend := make(chan struct{}, 1)
+	wt.w.send = func(_ context.Context, c Claimed) Attempt {
+		inSend <- struct{}{}
+		<-release
+		return Attempt{ID: c.Delivery.ID + "_a", DeliveryID: c.Delivery.ID, At: wt.now, StatusCode: 200}
+	}
+	id := wt.delivery(t, "http://unused.invalid", 0, nil)
+	wt.start(t)
+	<-inSend
+	wt.q.waitFor(t, "three heartbeats during the send", func() bool { return wt.q.extendCalls >= 3 })
+	if r := wt.q.row(id); r.owner != wt.w.Owner() || !r.leaseUntil.Equal(wt.now.Add(2*time.Second)) {
+		t.Fatalf("during the send: owner %q lease %v, want %q until %v", r.owner, r.leaseUntil, wt.w.Owner(), wt.now.Add(2*time.Second))
+	}
+	close(release)
+	wt.q.waitStatus(t, id, StatusSucceeded)
 }

@@ -3,11 +3,13 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/api"
 )
 
@@ -138,6 +140,8 @@ func TestErrorMapping(t *testing.T) {
 			return context.DeadlineExceeded
 		case "EndpointList":
 			panic("boom")
+		case "HookList":
+			return fmt.Errorf("list hooks: %w: failed to connect: connection refused", tripline.ErrUnavailable)
 		}
 		return nil
 	})
@@ -150,6 +154,16 @@ func TestErrorMapping(t *testing.T) {
 	b.do(http.MethodGet, "/v1/endpoints", nil).problem(t, http.StatusInternalServerError)
 	if !strings.Contains(b.logs.String(), "handler panicked") {
 		t.Fatalf("the panic was not logged:\n%s", b.logs)
+	}
+	// The database is down: 503 with Retry-After, not a 500, and no ERROR line.
+	before := strings.Count(b.logs.String(), `"level":"ERROR"`)
+	res = b.do(http.MethodGet, "/v1/hooks", nil)
+	res.problem(t, http.StatusServiceUnavailable)
+	if res.Header.Get("Retry-After") != "2" || !strings.Contains(res.Raw, "database is unavailable") {
+		t.Fatalf("unavailable: %v %s", res.Header, res.Raw)
+	}
+	if after := strings.Count(b.logs.String(), `"level":"ERROR"`); after != before {
+		t.Fatalf("an unavailable database was logged as an error:\n%s", b.logs)
 	}
 }
 

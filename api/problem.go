@@ -47,6 +47,8 @@ func (e *httpError) Unwrap() error { return e.err }
 //
 //   - *tripline.ValidationError: 400 with errors[]
 //   - *httpError: its own status and detail
+//   - tripline.ErrUnavailable (the database is down, starting, or out of
+//     connections): 503 with Retry-After; the store logs the outage once
 //   - tripline.ErrNotFound: 404; tripline.ErrConflict: 409
 //   - *http.MaxBytesError: 413
 //   - context.DeadlineExceeded: 503
@@ -73,6 +75,12 @@ func (s *server) writeError(c *gin.Context, err error) {
 		}
 	case errors.As(err, &he):
 		p.Status, p.Detail = he.status, he.detail
+	case errors.Is(err, tripline.ErrUnavailable):
+		// Not a bug and not this request's fault: the store logs the outage
+		// once (WARN) and its end; each request only at debug level.
+		s.Logger.DebugContext(ctx, "database unavailable", "error", err, "request_id", requestID(c))
+		c.Header("Retry-After", retryAfterUnavailable)
+		p.Status, p.Detail = http.StatusServiceUnavailable, "The database is unavailable; try again in a few seconds."
 	case errors.Is(err, tripline.ErrNotFound):
 		p.Status, p.Detail = http.StatusNotFound, "There is no such object in this workspace."
 	case errors.Is(err, tripline.ErrConflict):
@@ -92,6 +100,10 @@ func (s *server) writeError(c *gin.Context, err error) {
 	}
 	writeProblem(c, p)
 }
+
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503 answered
+// while the database is unavailable.
+const retryAfterUnavailable = "2"
 
 func internalDetail(c *gin.Context) string {
 	return "Something went wrong on our side; it has been logged with request id " + requestID(c) + "."

@@ -129,7 +129,7 @@ func (s *Scheduler) RunDue(ctx context.Context) (PassResult, error) {
 			res, err := s.cfg.Pipeline.FireDue(ctx, ws, byWS[ws])
 			if err != nil {
 				// The claims lapse after the lease and are fired again then.
-				s.cfg.Logger.ErrorContext(ctx, "firing due datetime triggers failed; they are retried after the lease",
+				s.cfg.Logger.Log(ctx, lifecycle.ErrorLevel(err), "firing due datetime triggers failed; they are retried after the lease",
 					"workspace_id", ws, "count", len(byWS[ws]), "error", err)
 				continue
 			}
@@ -208,7 +208,7 @@ func (s *Scheduler) run(ctx context.Context) {
 			failures++
 			wait = min(time.Second<<min(failures-1, 5), s.cfg.PollInterval)
 			if ctx.Err() == nil {
-				s.cfg.Logger.ErrorContext(ctx, "scheduler pass failed", "error", err, "retry_in", wait.String())
+				s.cfg.Logger.Log(ctx, lifecycle.ErrorLevel(err), "scheduler pass failed", "error", err, "retry_in", wait.String())
 			}
 		case !res.Next.IsZero():
 			failures = 0

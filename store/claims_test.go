@@ -99,3 +99,48 @@ func TestDeliveryInsertClaimed(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryExtendClaims: the heartbeat keeps a live owner's claims past
+// their first lease, so no other worker takes them over, while a dead
+// owner's claims (never renewed) come back once their lease ran out.
+func TestDeliveryExtendClaims(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := setup(t, s)
+		now := time.Now().UTC().Add(-time.Minute) // leases count from the real clock's past: see TestDeliveryReleaseClaims
+		live, dead := f.newDelivery(now.Add(-2*time.Second)), f.newDelivery(now.Add(-time.Second))
+		f.insertDeliveries(t, live, dead)
+		lease := 15 * time.Second
+		claim := func(owner string, at time.Time, limit int) []actions.Claimed {
+			t.Helper()
+			c, err := s.DeliveryClaimDue(ctx, actions.DeliveryClaimDueParams{Owner: owner, Now: at, LeaseUntil: at.Add(lease), Limit: limit})
+			if err != nil {
+				t.Fatalf("DeliveryClaimDue: %v", err)
+			}
+			return c
+		}
+		if got := claimedIDs(claim("live", now, 1)); !slices.Equal(got, []string{live.Delivery.ID}) {
+			t.Fatalf("live claimed %v", got)
+		}
+		if got := claimedIDs(claim("dead", now, 1)); !slices.Equal(got, []string{dead.Delivery.ID}) {
+			t.Fatalf("dead claimed %v", got)
+		}
+		// Heartbeats at 5 s and 10 s: the live claim now holds until 25 s.
+		for _, at := range []time.Duration{5 * time.Second, 10 * time.Second} {
+			if err := s.DeliveryExtendClaims(ctx, actions.DeliveryExtendClaimsParams{Owner: "live", LeaseUntil: now.Add(at + lease)}); err != nil {
+				t.Fatalf("DeliveryExtendClaims: %v", err)
+			}
+		}
+		// At 16 s the dead owner's claim is taken over; the live one's is not.
+		if got := claimedIDs(claim("other", now.Add(16*time.Second), 10)); !slices.Equal(got, []string{dead.Delivery.ID}) {
+			t.Fatalf("claim at 16 s = %v, want only the dead owner's %s", got, dead.Delivery.ID)
+		}
+		if d, _, _ := f.get(t, live.Delivery.ID); d.Status != actions.StatusSending {
+			t.Fatalf("live claim = %+v, want still sending", d)
+		}
+		// Without further beats it comes back after its renewed lease.
+		if got := claimedIDs(claim("other", now.Add(26*time.Second), 10)); !slices.Equal(got, []string{live.Delivery.ID}) {
+			t.Fatalf("claim at 26 s = %v, want %s", got, live.Delivery.ID)
+		}
+	})
+}

@@ -508,6 +508,19 @@ func (s *Store) DeliveryReleaseClaims(ctx context.Context, p actions.DeliveryRel
 	return nil
 }
 
+// DeliveryExtendClaims implements actions.Queue: the worker's heartbeat.
+// It reads the sending rows through deliveries_lease_idx (a handful per
+// worker) and leaves every other owner's alone.
+func (s *Store) DeliveryExtendClaims(ctx context.Context, p actions.DeliveryExtendClaimsParams) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE deliveries SET lease_until = ? WHERE status = 'sending' AND claimed_by = ?`, ms(p.LeaseUntil), p.Owner).Error
+	})
+	if err != nil {
+		return fmt.Errorf("extend claims of %s: %w", p.Owner, err)
+	}
+	return nil
+}
+
 // DeliveryClaimsReset makes every delivery in flight due again at once, as
 // if each worker had released its claims. Call it at start on a
 // single-process SQLite database after a crash, so that work resumes without

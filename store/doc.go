@@ -112,5 +112,9 @@
 // Errors are translated at the edge: a missing row is tripline.ErrNotFound; a
 // unique or foreign-key violation, a Postgres serialization failure or
 // deadlock, and SQLITE_BUSY are tripline.ErrConflict, which the caller of
-// IngestInTx may retry. No gorm type or error leaves the package.
+// IngestInTx may retry. A database that cannot be reached or cannot take the
+// work (connection refused or dropped, SQLSTATE 57P01, 57P02, 57P03, 53300 or
+// class 08, SQLITE_BUSY past the busy timeout) is tripline.ErrUnavailable,
+// translated by a gorm callback after every statement as well as by the
+// methods. No gorm type or error leaves the package.
 package store

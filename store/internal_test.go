@@ -3,11 +3,15 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,6 +137,17 @@ func TestTranslate(t *testing.T) {
 		{&fakeSQLiteError{1299}, nil}, // NOT NULL: a bug, not a conflict
 		{other, nil},
 		{gorm.ErrRecordNotFound, tripline.ErrNotFound},
+		// Connection-level errors: the database is unavailable, not a bug.
+		{&fakePgError{"57P01"}, tripline.ErrUnavailable}, // admin shutdown
+		{&fakePgError{"57P02"}, tripline.ErrUnavailable},
+		{&fakePgError{"57P03"}, tripline.ErrUnavailable}, // starting up or shutting down
+		{&fakePgError{"53300"}, tripline.ErrUnavailable}, // too many connections
+		{&fakePgError{"08006"}, tripline.ErrUnavailable},
+		{fmt.Errorf("authenticate: %w", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), tripline.ErrUnavailable},
+		{fmt.Errorf("query: %w", io.ErrUnexpectedEOF), tripline.ErrUnavailable},
+		{driver.ErrBadConn, tripline.ErrUnavailable},
+		{&fakeSQLiteError{5}, tripline.ErrUnavailable},   // SQLITE_BUSY past the busy timeout
+		{&fakeSQLiteError{262}, tripline.ErrUnavailable}, // SQLITE_LOCKED_SHAREDCACHE
 	} {
 		got := translate(tc.err)
 		switch {
@@ -143,6 +158,11 @@ func TestTranslate(t *testing.T) {
 		}
 		if errors.Is(got, gorm.ErrRecordNotFound) {
 			t.Errorf("translate(%v) leaks gorm.ErrRecordNotFound", tc.err)
+		}
+	}
+	for _, err := range []error{&fakePgError{"23505"}, &fakePgError{"42P01"}, &fakeSQLiteError{2067}, other} {
+		if errors.Is(translate(err), tripline.ErrUnavailable) {
+			t.Errorf("translate(%v) is ErrUnavailable", err)
 		}
 	}
 	if translate(nil) != nil {
@@ -200,5 +220,21 @@ func TestInMemorySQLite(t *testing.T) {
 	}
 	if n, err := s.WorkspaceCount(t.Context()); err != nil || n != 1 {
 		t.Fatalf("WorkspaceCount = %d, %v", n, err)
+	}
+}
+
+// TestOpenUnreachable: a Postgres that refuses connections is
+// tripline.ErrUnavailable, as the driver reports it (not a fake error).
+func TestOpenUnreachable(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close() // nothing listens there now
+	_, err = Open(context.Background(), Config{URL: "postgres://postgres@" + addr + "/test?sslmode=disable&connect_timeout=5"})
+	if !errors.Is(err, tripline.ErrUnavailable) {
+		t.Fatalf("Open(refused) = %v, want ErrUnavailable", err)
 	}
 }

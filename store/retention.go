@@ -150,7 +150,7 @@ func (r *Retention) run(ctx context.Context) {
 	}()
 	for {
 		if _, err := r.safeSweep(ctx); err != nil && ctx.Err() == nil {
-			r.cfg.Logger.ErrorContext(ctx, "retention sweep failed; it runs again at the next interval", "error", err)
+			r.cfg.Logger.Log(ctx, lifecycle.ErrorLevel(err), "retention sweep failed; it runs again at the next interval", "error", err)
 		}
 		if !r.wait(ctx, r.cfg.Interval) {
 			return

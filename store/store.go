@@ -16,9 +16,11 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/lifecycle"
 )
 
 var (
@@ -79,6 +81,8 @@ type Store struct {
 
 	maxParams int // bind parameters per statement
 
+	outage *lifecycle.Outage // logs each outage of the database once
+
 	onDisabled atomic.Pointer[func(context.Context, actions.EndpointDisabled)] // see OnEndpointDisabled
 }
 
@@ -91,6 +95,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		clock:   cfg.Now,
 		url:     cfg.URL,
 	}
+	s.outage = lifecycle.NewOutage(s.log, "database", nil)
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -108,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.maxParams = maxParamsPostgres
 		s.db, err = gorm.Open(postgres.Open(cfg.URL), gcfg())
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, fmt.Errorf("open postgres: %w", translate(err))
 		}
 		sqlDB, err := s.db.DB()
 		if err != nil {
@@ -133,6 +138,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 				_ = s.Close()
 				return nil, err
 			}
+		}
+	}
+	for _, db := range []*gorm.DB{s.db, s.read} {
+		if err := s.registerErrorCallbacks(db); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		if s.read == s.db {
+			break
 		}
 	}
 	if err := s.Ping(ctx); err != nil {
@@ -234,8 +248,10 @@ func (s *Store) Ping(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("ping: %w", err)
 		}
-		if err := sqlDB.PingContext(ctx); err != nil {
-			return fmt.Errorf("ping: %w", err)
+		err = sqlDB.PingContext(ctx)
+		s.observe(ctx, err)
+		if err != nil {
+			return fmt.Errorf("ping: %w", translate(err))
 		}
 		if s.read == s.db {
 			break
@@ -251,7 +267,11 @@ func (s *Store) now() time.Time {
 
 // writeTx runs fn in a write transaction and translates its error.
 func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return translate(s.db.WithContext(ctx).Transaction(fn))
+	err := translate(s.db.WithContext(ctx).Transaction(fn))
+	if errors.Is(err, tripline.ErrUnavailable) {
+		s.observe(ctx, err) // BEGIN and COMMIT are no statements of gorm's
+	}
+	return err
 }
 
 // gormLogger hands gorm's slow-query warnings to slog, without arguments (they

@@ -391,16 +391,23 @@ type child struct {
 
 func startChild(t testing.TB, dbURL string) *child {
 	t.Helper()
-	args, _ := json.Marshal([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL,
-		"--secret-key", "test-secret-key-0123456789", "--bootstrap-api-key", testKey, "--claim-lease", "4s",
-		"--allow-private-destinations"})
+	return startChildWith(t, dbURL, io.Discard, "--claim-lease", "4s")
+}
+
+// startChildWith starts Tripline as a child process with extra flags; its
+// log goes to stderr.
+func startChildWith(t testing.TB, dbURL string, stderr io.Writer, extra ...string) *child {
+	t.Helper()
+	args, _ := json.Marshal(append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL,
+		"--secret-key", "test-secret-key-0123456789", "--bootstrap-api-key", testKey,
+		"--allow-private-destinations"}, extra...))
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "TRIPLINE_E2E_CHILD_ARGS="+string(args))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = io.Discard
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

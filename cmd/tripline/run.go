@@ -76,7 +76,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	c.Retention = retention(720 * time.Hour)
 	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
 	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
-	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
+	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a claimed delivery holds without its worker's heartbeat (renewed every third of it); after a crash another instance takes it over within this (default 15s)")
 }
 
 // Run runs the tripline command with args (without the program name). It is

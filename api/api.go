@@ -149,6 +149,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/events", s.postEvents)
 	s.folders().routes(v1, "/folders")
 	s.hookRoutes(v1)
+	s.integrationRoutes(v1)
 	s.contactRoutes(v1)
 	rules := s.rules()
 	rules.guard = s.guardManaged("rule")

@@ -121,7 +121,8 @@ func (s *server) authenticate(c *gin.Context) {
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "Send your API key as the header \"Authorization: Bearer <api key>\"."})
 		return
 	}
-	ws, err := s.Store.WorkspaceGetByAPIKey(c.Request.Context(), HashAPIKey(key))
+	hash := HashAPIKey(key)
+	ws, err := s.Store.WorkspaceGetByAPIKey(c.Request.Context(), hash)
 	if errors.Is(err, tripline.ErrNotFound) {
 		c.Header("WWW-Authenticate", "Bearer")
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "The API key is not valid: it may have been revoked or mistyped."})
@@ -132,6 +133,7 @@ func (s *server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(ctxWorkspace, ws)
+	c.Set(ctxAPIKeyHash, hash)
 	c.Next()
 }
 

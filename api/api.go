@@ -60,6 +60,9 @@ type Config struct {
 	SecretGrace time.Duration
 	// SessionTTL is how long a web UI sign-in lasts. Default: 12 h.
 	SessionTTL time.Duration
+	// Observer is told about requests and refused inbound events, for
+	// metrics. Optional.
+	Observer Observer
 	// OnRequeue is called after deliveries were made due by an API call
 	// (enable, redeliver, recover), to wake the delivery worker. Optional.
 	OnRequeue func()
@@ -82,6 +85,9 @@ func (c *Config) fill() error {
 	}
 	c.SecretGrace = cmp.Or(c.SecretGrace, 24*time.Hour)
 	c.SessionTTL = cmp.Or(c.SessionTTL, 12*time.Hour)
+	if c.Observer == nil {
+		c.Observer = noObserver{}
+	}
 	if c.OnRequeue == nil {
 		c.OnRequeue = func() {}
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,6 +60,44 @@ type ContactValue struct {
 	Value string
 	Types []string
 }
+
+// Observer is told about every HTTP request and about refused inbound
+// events, for metrics (metrics.Metrics implements it).
+type Observer interface {
+	// Request observes a request by its gin route template ("" when no
+	// route matched), status code and duration.
+	Request(method, route string, code int, d time.Duration)
+	// EventsRejected counts inbound events refused, by reason: a request
+	// refused whole counts once.
+	EventsRejected(reason string, n int)
+}
+
+// Reasons of Observer.EventsRejected.
+const (
+	RejectInvalid   = "invalid"   // a 400: the request's events were not valid (the whole batch is refused)
+	RejectTooLarge  = "too_large" // a 413: the body was over 1 MiB
+	RejectFailed    = "failed"    // the ingest failed (a 500 or 503); the sender should retry
+	RejectDuplicate = "duplicate" // an event whose id was seen before: accepted, fires nothing
+)
+
+// rejectReason is the Observer reason of an error answering POST /v1/events.
+func rejectReason(err error) string {
+	var ve *tripline.ValidationError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &ve):
+		return RejectInvalid
+	case errors.As(err, &tooLarge):
+		return RejectTooLarge
+	}
+	return RejectFailed
+}
+
+// noObserver observes nothing.
+type noObserver struct{}
+
+func (noObserver) Request(string, string, int, time.Duration) {}
+func (noObserver) EventsRejected(string, int)                 {}
 
 // ctxAPIKeyHash holds the hash of the request's API key; unset for the web
 // UI's session.

@@ -44,6 +44,7 @@ func (s *server) requestLog(c *gin.Context) {
 
 	c.Next()
 
+	s.Observer.Request(c.Request.Method, c.FullPath(), c.Writer.Status(), time.Since(start))
 	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request",
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),

@@ -143,3 +143,23 @@ func jsonType(t string) string {
 	}
 	return t
 }
+
+// EndpointCounts counts the endpoints of every workspace by whether they are
+// enabled, in one grouped query (tripline_endpoints).
+func (s *Store) EndpointCounts(ctx context.Context) (enabled, disabled int64, err error) {
+	var rows []struct {
+		Enabled bool
+		N       int64
+	}
+	if err := s.read.WithContext(ctx).Model(&endpointRow{}).Select("enabled, count(*) AS n").Group("enabled").Scan(&rows).Error; err != nil {
+		return 0, 0, fmt.Errorf("count endpoints: %w", translate(err))
+	}
+	for _, r := range rows {
+		if r.Enabled {
+			enabled += r.N
+		} else {
+			disabled += r.N
+		}
+	}
+	return enabled, disabled, nil
+}

@@ -78,3 +78,27 @@ func TestTypeScriptClient(t *testing.T) {
 		t.Fatalf("no tsc verdict in:\n%s", out)
 	}
 }
+
+// TestZapierApp runs the Zapier app's tests (integrations/zapier, with
+// zapier-platform-core's app tester) against this Tripline. They fail when
+// the catalogue has a trigger the app was not regenerated for.
+func TestZapierApp(t *testing.T) {
+	t.Parallel()
+	dir := nodePackage(t, "zapier", "zapier-platform-core")
+	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	env := []string{"TRIPLINE_URL=" + tl.url, "TRIPLINE_API_KEY=" + testKey}
+	regenerate(t, dir, env)
+	out := runNode(t, dir, env, "--test", "--test-reporter=spec", "test/")
+	t.Log(out)
+}
+
+// regenerate rewrites an app's generated trigger definitions from this
+// Tripline's catalogue when TRIPLINE_REGENERATE_INTEGRATIONS=1: after the
+// catalogue changed, `TRIPLINE_REGENERATE_INTEGRATIONS=1 go test
+// ./cmd/tripline -run 'TestZapierApp|TestMakeApp'` updates the files to commit.
+func regenerate(t *testing.T, dir string, env []string) {
+	t.Helper()
+	if os.Getenv("TRIPLINE_REGENERATE_INTEGRATIONS") == "1" {
+		t.Log(runNode(t, dir, env, filepath.Join("scripts", "generate-triggers.js")))
+	}
+}

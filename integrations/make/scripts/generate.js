@@ -53,6 +53,10 @@ function webhook(t) {
   };
 }
 
+// stableSample is a catalogue sample without what changes from one Tripline
+// to the next (the fresh event id, the workspace).
+const stableSample = (s) => ({ ...s, id: `evt_sample_${s.event}`, workspace_id: 'ws_sample' });
+
 function module_(t) {
   return {
     name: `watch_${t.type}`,
@@ -63,7 +67,7 @@ function module_(t) {
     connection: 'tripline',
     expect: [],
     interface: Object.keys(t.sample_payload).map((name) => ({ name, label: name, type: interfaceType(t.sample_payload[name]) })),
-    samples: t.sample_payload,
+    samples: stableSample(t.sample_payload),
   };
 }
 

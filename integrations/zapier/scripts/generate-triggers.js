@@ -38,8 +38,15 @@ function fromCatalogue(catalogue) {
       return field;
     }),
     fields: t.fields,
-    sample: t.sample_payload,
+    sample: stableSample(t.sample_payload),
   }));
+}
+
+// stableSample is a catalogue sample without what changes from one Tripline
+// to the next (the fresh event id, the workspace), so regenerating changes
+// the file only when the catalogue did.
+function stableSample(sample) {
+  return { ...sample, id: `evt_sample_${sample.event}`, workspace_id: 'ws_sample' };
 }
 
 // fetchCatalogue reads GET /v1/triggers from a running Tripline.
@@ -59,7 +66,7 @@ function render(definitions) {
   );
 }
 
-module.exports = { fromCatalogue, fetchCatalogue, render, OUT };
+module.exports = { fromCatalogue, fetchCatalogue, render, stableSample, OUT };
 
 if (require.main === module) {
   const base = process.env.TRIPLINE_URL;

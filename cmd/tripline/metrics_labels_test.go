@@ -19,7 +19,11 @@ import (
 // endpoint, contact, id or path.
 func TestMetricLabelsBounded(t *testing.T) {
 	t.Parallel()
-	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	forEachDialect(t, func(t *testing.T, dialect string) { metricLabelsBounded(t, dialect) })
+}
+
+func metricLabelsBounded(t *testing.T, dialect string) {
+	tl := start(t, databaseURL(t, dialect), "--bootstrap-api-key", testKey)
 	rc := newReceiver(t)
 	const endpoints, contacts = 40, 300
 	var epIDs []string

@@ -66,6 +66,9 @@ type Config struct {
 	// PlainHTTPAllowed says which http:// URLs HTTPS only lets through
 	// (actions.DestinationPolicy.PlainHTTPAllowed). Default: none.
 	PlainHTTPAllowed func(ctx context.Context, rawURL string) bool
+	// Observer is told about requests and refused inbound events, for
+	// metrics. Optional.
+	Observer Observer
 	// OnRequeue is called after deliveries were made due by an API call
 	// (enable, redeliver, recover), to wake the delivery worker. Optional.
 	OnRequeue func()
@@ -88,6 +91,9 @@ func (c *Config) fill() error {
 	}
 	c.SecretGrace = cmp.Or(c.SecretGrace, 24*time.Hour)
 	c.SessionTTL = cmp.Or(c.SessionTTL, 12*time.Hour)
+	if c.Observer == nil {
+		c.Observer = noObserver{}
+	}
 	if c.OnRequeue == nil {
 		c.OnRequeue = func() {}
 	}
@@ -155,6 +161,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/events", s.postEvents)
 	s.folders().routes(v1, "/folders")
 	s.hookRoutes(v1)
+	s.integrationRoutes(v1)
 	s.contactRoutes(v1)
 	rules := s.rules()
 	rules.guard = s.guardManaged("rule")

@@ -29,11 +29,13 @@ type eventsJSON struct {
 func (s *server) postEvents(c *gin.Context) {
 	events, batch, err := decodeEvents(c)
 	if err != nil {
+		s.Observer.EventsRejected(rejectReason(err), 1)
 		s.writeError(c, err)
 		return
 	}
 	res, err := s.Ingester.Ingest(c.Request.Context(), workspaceID(c), events)
 	if err != nil {
+		s.Observer.EventsRejected(rejectReason(err), 1)
 		s.writeError(c, err)
 		return
 	}

@@ -33,24 +33,27 @@ type hookInput struct {
 	URL       string `json:"url"`
 	Event     string `json:"event"`
 	Condition string `json:"condition"`
+	hookParams
 }
 
 // hookJSON is a REST hook as the API answers it. Secret, the endpoint's
 // signing secret, is only in the answer to create, as for endpoints.
 type hookJSON struct {
-	ID         string    `json:"id"`
-	TargetURL  string    `json:"target_url"`
-	Event      string    `json:"event"`
-	Condition  *string   `json:"condition"`
-	RuleID     string    `json:"rule_id"`
-	EndpointID string    `json:"endpoint_id"`
-	Secret     string    `json:"secret,omitempty"`
-	CreatedAt  timestamp `json:"created_at"`
+	ID         string  `json:"id"`
+	TargetURL  string  `json:"target_url"`
+	Event      string  `json:"event"`
+	Condition  *string `json:"condition"`
+	RuleID     string  `json:"rule_id"`
+	EndpointID string  `json:"endpoint_id"`
+	// Params are the trigger params the hook set ({} for none).
+	Params    map[string]any `json:"params"`
+	Secret    string         `json:"secret,omitempty"`
+	CreatedAt timestamp      `json:"created_at"`
 }
 
 func renderHook(h Hook) hookJSON {
 	return hookJSON{ID: h.ID, TargetURL: h.TargetURL, Event: h.Event, Condition: optional(h.Condition),
-		RuleID: h.RuleID, EndpointID: h.EndpointID, CreatedAt: timestamp(h.CreatedAt)}
+		RuleID: h.RuleID, EndpointID: h.EndpointID, Params: map[string]any{}, CreatedAt: timestamp(h.CreatedAt)}
 }
 
 // hookRoutes serves the REST hooks of SPEC section 9.
@@ -114,24 +117,16 @@ func (s *server) createHook(c *gin.Context) {
 	ep.Description = "Managed by REST hook " + h.ID + "; DELETE /v1/hooks/" + h.ID + " removes it."
 	rule := engine.Rule{
 		ID: id.NewAt(id.Rule, now), WorkspaceID: ws, Name: fmt.Sprintf("REST hook %s: %s", h.ID, in.Event), Enabled: true,
-		Trigger: engine.Trigger{Type: in.Event}, Condition: h.Condition,
+		Trigger: in.trigger(in.Event), Condition: h.Condition,
 		Actions:   []engine.Action{{Type: engine.ActionWebhook, EndpointID: ep.ID}},
 		CreatedAt: now, UpdatedAt: now,
 	}
 	h.RuleID = rule.ID
+	checkHookParams(rule.Trigger, &errs)
 	if err := s.ValidateRule(&rule); err != nil {
-		var ve *tripline.ValidationError
-		if !errors.As(err, &ve) {
+		if err := hookRuleErrors(err, &errs); err != nil {
 			s.writeError(c, fmt.Errorf("validate hook rule: %w", err))
 			return
-		}
-		for _, f := range ve.Fields {
-			switch {
-			case f.Field == "trigger.type":
-				errs.add("event", f.Message)
-			case f.Field == "condition":
-				errs = append(errs, f)
-			}
 		}
 	}
 	if err := errs.err("The subscription is not valid."); err != nil {
@@ -147,27 +142,35 @@ func (s *server) createHook(c *gin.Context) {
 		return
 	}
 	out := renderHook(h)
+	out.Params = triggerParams(rule.Trigger)
 	out.Secret = ep.Secret
 	c.Header("Location", "/v1/hooks/"+h.ID)
 	writeJSON(c, http.StatusCreated, out)
 }
 
 func (s *server) listHooks(c *gin.Context) {
-	var errs fieldErrors
-	params := listParams(c, &errs)
-	if err := errs.err("The list parameters are not valid."); err != nil {
-		s.writeError(c, err)
-		return
+	var ruleTriggers map[string]engine.Trigger
+	fetch := func(p ListParams) ([]Hook, error) {
+		hooks, err := s.Store.HookList(c.Request.Context(), p)
+		if err != nil || len(hooks) == 0 {
+			return hooks, err
+		}
+		ids := make([]string, len(hooks))
+		for i, h := range hooks {
+			ids[i] = h.RuleID
+		}
+		ruleTriggers, err = s.Store.RuleTriggers(c.Request.Context(), p.WorkspaceID, ids)
+		return hooks, err
 	}
-	fetch := func(p ListParams) ([]Hook, error) { return s.Store.HookList(c.Request.Context(), p) }
 	idOf := func(h Hook) string { return h.ID }
-	render := func(h Hook) (hookJSON, error) { return renderHook(h), nil }
-	pg, err := listPage(params, fetch, idOf, render)
-	if err != nil {
-		s.writeError(c, err)
-		return
+	render := func(h Hook) (hookJSON, error) {
+		out := renderHook(h)
+		if t, ok := ruleTriggers[h.RuleID]; ok {
+			out.Params = triggerParams(t)
+		}
+		return out, nil
 	}
-	writeJSON(c, http.StatusOK, pg)
+	servePage(s, c, fetch, idOf, render)
 }
 
 // deleteHook serves DELETE /v1/hooks/{id}: 204, also when the hook is gone
@@ -184,13 +187,15 @@ func (s *server) deleteHook(c *gin.Context) {
 // hookSamples serves GET /v1/hooks/samples?event=&limit=: an array, newest
 // first, of the payloads the hook would have received for the workspace's
 // latest trigger events of that type (Zapier's "perform list"), or one
-// catalogue sample when there are none yet. The rule in each is a stand-in:
-// no hook is named by the request.
+// catalogue sample when there are none yet. With hook_id, only the events the
+// hook's rule (params and condition) would have fired for; without it, the
+// same filter is made of the query's trigger params and condition, and the
+// rule in each payload is a stand-in.
 func (s *server) hookSamples(c *gin.Context) {
 	var errs fieldErrors
-	event := c.Query("event")
-	if _, ok := triggers.Lookup(event); !ok {
-		errs.add("event", "must be a trigger type: "+triggerTypes())
+	rule, ok := s.hookSampleRule(c, &errs)
+	if !ok {
+		return
 	}
 	limit := defaultSamples
 	if v, ok := c.GetQuery("limit"); ok {
@@ -205,20 +210,12 @@ func (s *server) hookSamples(c *gin.Context) {
 		return
 	}
 	ws := workspaceID(c)
-	tes, err := s.Store.TriggerEventListRecent(c.Request.Context(), TriggerEventListParams{WorkspaceID: ws, Type: event, Limit: limit})
+	tes, err := s.matchingSamples(c.Request.Context(), ws, rule, limit)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	if len(tes) == 0 {
-		te, err := sampleTriggerEvent(event, s.now())
-		if err != nil {
-			s.writeError(c, err)
-			return
-		}
-		tes = append(tes, te)
-	}
-	out, err := samplePayloads(ws, tes)
+	out, err := samplePayloadsOf(ws, tes, engine.RuleEnv{ID: rule.ID, Name: rule.Name})
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -238,10 +235,11 @@ func triggerTypes() string {
 // sampleRule is the rule named in sample payloads.
 var sampleRule = engine.RuleEnv{ID: "rul_sample", Name: "REST hook sample"}
 
-func samplePayloads(ws string, tes []triggers.TriggerEvent) ([]any, error) {
+// samplePayloadsOf renders the default payloads of tes for rule.
+func samplePayloadsOf(ws string, tes []triggers.TriggerEvent, rule engine.RuleEnv) ([]any, error) {
 	out := make([]any, len(tes))
 	for i := range tes {
-		p, err := engine.DefaultPayload(ws, &tes[i], sampleRule)
+		p, err := engine.DefaultPayload(ws, &tes[i], rule)
 		if err != nil {
 			return nil, fmt.Errorf("sample payload %s: %w", tes[i].ID, err)
 		}

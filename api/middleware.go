@@ -44,6 +44,7 @@ func (s *server) requestLog(c *gin.Context) {
 
 	c.Next()
 
+	s.Observer.Request(c.Request.Method, c.FullPath(), c.Writer.Status(), time.Since(start))
 	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request",
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
@@ -121,7 +122,8 @@ func (s *server) authenticate(c *gin.Context) {
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "Send your API key as the header \"Authorization: Bearer <api key>\"."})
 		return
 	}
-	ws, err := s.Store.WorkspaceGetByAPIKey(c.Request.Context(), HashAPIKey(key))
+	hash := HashAPIKey(key)
+	ws, err := s.Store.WorkspaceGetByAPIKey(c.Request.Context(), hash)
 	if errors.Is(err, tripline.ErrNotFound) {
 		c.Header("WWW-Authenticate", "Bearer")
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "The API key is not valid: it may have been revoked or mistyped."})
@@ -132,6 +134,7 @@ func (s *server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(ctxWorkspace, ws)
+	c.Set(ctxAPIKeyHash, hash)
 	c.Next()
 }
 

@@ -53,6 +53,7 @@ type Store interface {
 	DeliveryStats(ctx context.Context, params DeliveryStatsParams) ([]DeliveryHourCount, error)
 
 	HookStore
+	IntegrationStore
 	OpsStore
 	WorkspaceStore
 	EndpointStatsStore

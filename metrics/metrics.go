@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 )
 
@@ -38,6 +40,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// Endpoints feeds tripline_endpoints{state="enabled|disabled"}.
+	// Optional: without it those states are not exported.
+	Endpoints EndpointStats
+	// Version labels tripline_build_info. Default: "dev".
+	Version string
 }
 
 // Metrics holds Tripline's metrics in its own registry (never the global
@@ -49,10 +56,17 @@ type Metrics struct {
 	eventsIngested  prometheus.Counter
 	triggerEvents   *prometheus.CounterVec
 	ruleMatches     prometheus.Counter
+	attempts        *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
 	attemptDuration prometheus.Histogram
 	queueDepth      *prometheus.Desc
 	oldestAge       *prometheus.Desc
+
+	eventsRejected *prometheus.CounterVec
+	httpDuration   *prometheus.HistogramVec
+	endpoints      *prometheus.Desc
+	breakersMu     sync.Mutex
+	breakers       func() int // open circuit breakers; nil until ObserveBreakers
 }
 
 var _ engine.Observer = (*Metrics)(nil)
@@ -61,6 +75,7 @@ var _ engine.Observer = (*Metrics)(nil)
 func New(cfg Config) *Metrics {
 	cfg.QueryTimeout = cmp.Or(cfg.QueryTimeout, 2*time.Second)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	cfg.Version = cmp.Or(cfg.Version, "dev")
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -76,10 +91,26 @@ func New(cfg Config) *Metrics {
 		ruleMatches: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tripline_rule_matches_total", Help: "Rules that fired for a trigger event (condition true, frequency allowed).",
 		}),
-		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tripline_deliveries_total",
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tripline_attempts_total",
 			Help: "Delivery attempts recorded, by outcome: succeeded, failed (a retry is scheduled) or dead (no retry left).",
 		}, []string{"outcome"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tripline_deliveries_total",
+			Help: "Deliveries that reached a final state through an attempt, by status: succeeded or dead.",
+		}, []string{"status"}),
+		eventsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tripline_events_rejected_total",
+			Help: "Inbound events refused or ignored, by reason: invalid (400), too_large (413), failed (500/503; a request refused whole counts once) and duplicate (each event).",
+		}, []string{"reason"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tripline_http_request_duration_seconds",
+			Help:    "Duration of HTTP requests, by route template (method and gin path; unmatched for no route) and status code.",
+			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"route", "code"}),
+		endpoints: prometheus.NewDesc("tripline_endpoints",
+			"Endpoints by state: enabled and disabled (all workspaces, from the database), breaker_open (enabled endpoints whose circuit breaker this instance holds open).",
+			[]string{"state"}, nil),
 		attemptDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tripline_attempt_duration_seconds",
 			Help:    "Duration of delivery attempts, from sending the request to reading the response.",
@@ -92,6 +123,10 @@ func New(cfg Config) *Metrics {
 	}
 	m.registry.MustRegister(m.eventsIngested, m.triggerEvents, m.ruleMatches, m.deliveries, m.attemptDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(m.attempts, m.eventsRejected, m.httpDuration, newBuildInfo(cfg.Version), endpointCollector{m})
+	for _, reason := range []string{api.RejectInvalid, api.RejectTooLarge, api.RejectFailed, api.RejectDuplicate} {
+		m.eventsRejected.WithLabelValues(reason) // exported at 0, so rate() sees the first one
+	}
 	if cfg.Queue != nil {
 		m.registry.MustRegister(queueCollector{m})
 	}
@@ -110,6 +145,9 @@ func (m *Metrics) Ingested(_ string, res engine.IngestResult) {
 		m.triggerEvents.WithLabelValues(typ).Inc()
 	}
 	m.ruleMatches.Add(float64(res.RuleMatches))
+	if res.Duplicates > 0 {
+		m.EventsRejected(api.RejectDuplicate, res.Duplicates)
+	}
 }
 
 // Queue wraps the worker's queue to count the outcomes it records, once they
@@ -128,7 +166,10 @@ func (q observedQueue) DeliveryRecordOutcomes(ctx context.Context, p actions.Del
 		return err
 	}
 	for _, o := range p.Outcomes {
-		q.m.deliveries.WithLabelValues(string(o.Status)).Inc()
+		q.m.attempts.WithLabelValues(string(o.Status)).Inc()
+		if o.Status == actions.StatusSucceeded || o.Status == actions.StatusDead {
+			q.m.deliveries.WithLabelValues(string(o.Status)).Inc()
+		}
 		q.m.attemptDuration.Observe(float64(o.Attempt.DurationMS) / 1000)
 	}
 	return nil

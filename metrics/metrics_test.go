@@ -85,9 +85,12 @@ func TestMetrics(t *testing.T) {
 		`tripline_trigger_events_total{type="tag_applied"} 2`,
 		`tripline_trigger_events_total{type="new_contact"} 1`,
 		"tripline_rule_matches_total 2",
-		`tripline_deliveries_total{outcome="succeeded"} 2`, // not the one whose recording failed
-		`tripline_deliveries_total{outcome="failed"} 1`,
-		`tripline_deliveries_total{outcome="dead"} 1`,
+		`tripline_attempts_total{outcome="succeeded"} 2`, // not the one whose recording failed
+		`tripline_attempts_total{outcome="failed"} 1`,
+		`tripline_attempts_total{outcome="dead"} 1`,
+		`tripline_deliveries_total{status="succeeded"} 2`, // final states only
+		`tripline_deliveries_total{status="dead"} 1`,
+		`tripline_events_rejected_total{reason="duplicate"} 1`,
 		`tripline_attempt_duration_seconds_bucket{le="0.05"} 4`,
 		`tripline_attempt_duration_seconds_bucket{le="0.025"} 0`,
 		"tripline_attempt_duration_seconds_count 4",

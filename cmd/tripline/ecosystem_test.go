@@ -208,7 +208,7 @@ func TestMetricsAndJSONLogs(t *testing.T) {
 		"\ntripline_trigger_events_total{type=\"tag_applied\"} 2\n",
 		"\ntripline_trigger_events_total{type=\"new_contact\"} 1\n",
 		"\ntripline_rule_matches_total 1\n",
-		"\ntripline_deliveries_total{outcome=\"succeeded\"} 1\n",
+		"\ntripline_attempts_total{outcome=\"succeeded\"} 1\n", "\ntripline_deliveries_total{status=\"succeeded\"} 1\n",
 		"\ntripline_attempt_duration_seconds_count 1\n",
 		"\ntripline_queue_depth 0\n",
 		"\ntripline_oldest_pending_age_seconds 0\n",

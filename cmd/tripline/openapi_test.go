@@ -356,6 +356,16 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.bad(400, "GET", "/v1/hooks?limit=x", nil)
 		c.ok(200, "GET", "/v1/hooks/samples?event=chat_rated&limit=2", nil)
 		c.ok(400, "GET", "/v1/hooks/samples?event=chat_rate", nil)
+		c.ok(200, "GET", "/v1/hooks/samples?hook_id="+hook["id"].(string)+"&condition=event.rating%20%3E%203", nil)
+		c.ok(404, "GET", "/v1/hooks/samples?hook_id=hk_nope", nil)
+		c.ok(400, "POST", "/v1/hooks", map[string]any{"target_url": rc.URL + "/zap", "event": "chat_rated", "tag": "vip"})
+		// Integrations: the connection test and the dropdowns.
+		c.ok(200, "GET", "/v1/me", nil)
+		c.call(401, "GET", "/v1/me", nil, false, true)
+		for _, list := range []string{"/v1/tags", "/v1/fields", "/v1/sequences"} {
+			c.ok(200, "GET", list+"?limit=1", nil)
+			c.bad(400, "GET", list+"?limit=0", nil)
+		}
 		c.ok(204, "DELETE", "/v1/hooks/"+hook["id"].(string), nil)
 		c.call(401, "DELETE", "/v1/hooks/"+hook["id"].(string), nil, false, true)
 		c.ok(204, "DELETE", "/v1/contacts/c_1", nil)

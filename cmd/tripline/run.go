@@ -339,13 +339,14 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	guard := actions.DestinationPolicy{AllowPrivate: cfg.AllowPrivateDestinations, Allowed: allowed}
 	// Metrics observe the pipeline and the worker's recorded outcomes; the
 	// queue gauges are one store query per scrape.
-	mx := metrics.New(metrics.Config{Queue: st, Logger: log})
+	mx := metrics.New(metrics.Config{Queue: st, Endpoints: st, Logger: log, Version: Version})
 	sender := actions.NewSender(actions.SenderConfig{UserAgent: "Tripline/" + Version, DialControl: guard.DialControl,
 		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed})
 	worker, err := actions.NewWorker(actions.WorkerConfig{Queue: mx.Queue(st), Sender: sender, Logger: log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return err
 	}
+	mx.ObserveBreakers(worker.OpenBreakers)
 	var scheduler *engine.Scheduler // the pipeline wakes it when it arms a sooner due time
 	pipeline, err := engine.NewPipeline(engine.PipelineConfig{Store: st, Logger: log, OnCommit: worker.Wake, Observer: mx, Dispatcher: worker,
 		OnArm: func(next time.Time) { scheduler.Wake(next) }})
@@ -368,7 +369,7 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	})
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
 		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler(),
-		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed})
+		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed, Observer: mx})
 	if err != nil {
 		return err
 	}

@@ -140,13 +140,7 @@ func goExample(t *testing.T) []string {
 // the locked version into a temporary copy with the machine's npm.
 func nodeExample(t *testing.T) []string {
 	dir := filepath.Join(examplesDir, "node")
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if inCI {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
+	skip := func(format string, args ...any) { t.Helper(); skipUnlessCI(t, format, args...) }
 	if _, err := exec.LookPath("node"); err != nil {
 		skip("node is not installed: cannot check the Node example")
 	}

@@ -86,6 +86,9 @@ func decodeStrict(data []byte, dst any, readOnly []string) error {
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(data, dst, err, readOnly)
 	}
+	if err := checkBodyText(data); err != nil {
+		return err
+	}
 	// encoding/json does not pass DisallowUnknownFields on to a type's own
 	// UnmarshalJSON (a contact's reads its fields through a plain copy of
 	// itself): where dst holds such a type, look for unknown keys here.

@@ -73,29 +73,13 @@ const (
 	addFunc  = "$add"
 )
 
-// guardOption registers the guard functions and the patcher that calls
-// them: every predicate body (the {…} of all, map, filter, reduce…)
-// becomes $tick($env, body), and every + that may join text becomes
-// $add($env, a, b). Validate keeps the types the user's expression had, so
+// guardOption registers $add and the patcher that calls the guard
+// functions: every predicate body (the {…} of all, map, filter, reduce…)
+// becomes the sequence ($tick($env); body), and every + that may join text
+// becomes $add($env, a, b). Types stay those of the user's expression (a
+// sequence has its last part's type; $add's Validate keeps text text), so
 // type errors read as before.
 func guardOption(c *conf.Config) {
-	c.Functions[tickFunc] = &builtin.Function{
-		Name: tickFunc,
-		Func: func(args ...any) (any, error) {
-			if env, ok := args[0].(*Env); ok {
-				if err := env.guard.step(); err != nil {
-					return nil, err
-				}
-			}
-			return args[1], nil
-		},
-		Validate: func(args []reflect.Type) (reflect.Type, error) {
-			if len(args) != 2 {
-				return nil, errors.New("internal: $tick takes 2 arguments")
-			}
-			return args[1], nil
-		},
-	}
 	c.Functions[addFunc] = &builtin.Function{
 		Name: addFunc,
 		Func: func(args ...any) (any, error) {
@@ -132,10 +116,19 @@ type guardPatcher struct{}
 func (guardPatcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.PredicateNode:
-		if call, ok := n.Node.(*ast.CallNode); ok && isFunc(call, tickFunc) {
-			return // already guarded
+		if seq, ok := n.Node.(*ast.SequenceNode); ok && len(seq.Nodes) == 2 {
+			if b, ok := seq.Nodes[0].(*ast.BuiltinNode); ok && b.Name == tickFunc {
+				return // already guarded
+			}
 		}
-		n.Node = guardCall(tickFunc, n.Node)
+		loc := n.Node.Location()
+		env := &ast.IdentifierNode{Value: "$env"}
+		tick := &ast.BuiltinNode{Name: tickFunc, Arguments: []ast.Node{env}}
+		seq := &ast.SequenceNode{Nodes: []ast.Node{tick, n.Node}}
+		for _, x := range []ast.Node{env, tick, seq} {
+			x.SetLocation(loc)
+		}
+		n.Node = seq
 	case *ast.BinaryNode:
 		if n.Operator != "+" {
 			return
@@ -163,9 +156,26 @@ func guardCall(name string, args ...ast.Node) *ast.CallNode {
 	return call
 }
 
-func isFunc(call *ast.CallNode, name string) bool {
-	id, ok := call.Callee.(*ast.IdentifierNode)
-	return ok && id.Value == name
+// The step of a loop iteration is a builtin of expr's own kind (a Fast
+// function of one argument), added to expr's table once for the process:
+// the VM calls those without building an argument slice, so a guarded
+// iteration costs a call and no allocation. It reports a bound by panicking
+// with the error, which the VM returns as the evaluation's error.
+func init() {
+	builtin.Builtins = append(builtin.Builtins, &builtin.Function{
+		Name: tickFunc,
+		Fast: func(arg any) any {
+			if env, ok := arg.(*Env); ok {
+				if err := env.guard.step(); err != nil {
+					panic(err)
+				}
+			}
+			return nil
+		},
+		Types: []reflect.Type{reflect.TypeFor[func(any) any]()},
+		Deref: func(int, reflect.Type) bool { return false }, // the *Env itself, not a copy
+	})
+	builtin.Index[tickFunc] = len(builtin.Builtins) - 1
 }
 
 // The builtins of expr that build text or arrays allocate first and charge

@@ -376,12 +376,22 @@ func (a *costAnalysis) loop(n *ast.BuiltinNode) estimate {
 	a.accs = append(a.accs, acc)
 	body := a.visit(n.Arguments[1])
 	if n.Name == "reduce" && body.size > acc.size {
-		// The accumulator grows each time round: by as much again at least.
+		// The accumulator grows each time round. How it grows is read from
+		// the body's size for a larger accumulator: by the same amount each
+		// time (#acc + x), or by a factor (#acc + #acc doubles).
+		const probe = 1000
+		saved := a.err
+		a.accs[len(a.accs)-1].size = acc.size + probe
+		slope := (a.visit(n.Arguments[1]).size - body.size) / probe
+		a.err = saved
 		grown := acc.size + (body.size-acc.size)*coll.size
-		a.accs[len(a.accs)-1].size = grown
-		body = a.visit(n.Arguments[1])
+		if slope > 1.01 {
+			grown = math.Max(body.size, 1) * math.Pow(slope, coll.size)
+		}
+		// Each round is counted with the accumulator it starts with, and
+		// the accumulator once at its final size: what is held at the end.
 		body.size = math.Max(body.size, grown)
-		body.alloc = math.Max(body.alloc, grown)
+		body.alloc += grown / math.Max(coll.size, 1)
 	}
 	a.elems, a.accs = a.elems[:len(a.elems)-1], a.accs[:len(a.accs)-1]
 

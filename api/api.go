@@ -135,6 +135,7 @@ func New(cfg Config) (http.Handler, error) {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.Use(s.requestLog, s.recoverPanic)
+	r.Use(s.checkRequestText) // one input gate for text: see text.go
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, &httpError{status: http.StatusNotFound, detail: "There is no " + c.Request.Method + " " + c.Request.URL.Path + "."})
 	})

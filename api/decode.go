@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -85,6 +86,17 @@ func decodeStrict(data []byte, dst any, readOnly []string) error {
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(data, dst, err, readOnly)
 	}
+	if err := checkBodyText(data); err != nil {
+		return err
+	}
+	// encoding/json does not pass DisallowUnknownFields on to a type's own
+	// UnmarshalJSON (a contact's reads its fields through a plain copy of
+	// itself): where dst holds such a type, look for unknown keys here.
+	if t := reflect.TypeOf(dst); hasOwnStructDecoder(t) {
+		if paths := unknownFieldPaths(data, t); len(paths) > 0 {
+			return unknownFields(paths, readOnly)
+		}
+	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
 		line, col := position(data, skipSpace(data, end))
@@ -122,15 +134,7 @@ func decodeError(data []byte, dst any, err error, readOnly []string) error {
 		if len(paths) == 0 {
 			paths = []string{name}
 		}
-		ve := &tripline.ValidationError{Detail: "The request body has fields that cannot be set."}
-		for _, p := range paths {
-			msg := "is not a known field"
-			if slices.Contains(readOnly, p) {
-				msg = "is read-only: Tripline sets it"
-			}
-			ve.Fields = append(ve.Fields, tripline.FieldError{Field: p, Message: msg})
-		}
-		return ve
+		return unknownFields(paths, readOnly)
 	}
 	// What is left comes from a type's own UnmarshalJSON: still the caller's
 	// input, so a 400. encoding/json does not say which field; for a time, the
@@ -145,6 +149,19 @@ func decodeError(data []byte, dst any, err error, readOnly []string) error {
 		}
 	}
 	return &tripline.ValidationError{Detail: "The request body could not be read: " + err.Error() + "."}
+}
+
+// unknownFields is the 400 for keys of the body that name no field.
+func unknownFields(paths, readOnly []string) error {
+	ve := &tripline.ValidationError{Detail: "The request body has fields that cannot be set."}
+	for _, p := range paths {
+		msg := "is not a known field"
+		if slices.Contains(readOnly, p) {
+			msg = "is read-only: Tripline sets it"
+		}
+		ve.Fields = append(ve.Fields, tripline.FieldError{Field: p, Message: msg})
+	}
+	return ve
 }
 
 // unknownFieldName extracts the name from the error that
@@ -297,7 +314,7 @@ func unknownFieldPaths(data []byte, t reflect.Type) []string {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		if t == rawMessageType || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		if t == rawMessageType || ownDecoder(t) && !ownStructDecoder(t) {
 			return // decoded by its own rules
 		}
 		switch t.Kind() {
@@ -339,6 +356,66 @@ func unknownFieldPaths(data []byte, t reflect.Type) []string {
 	}
 	walk(data, t, "")
 	return out
+}
+
+// ownDecoder reports whether t decodes itself (implements json.Unmarshaler).
+func ownDecoder(t reflect.Type) bool {
+	return t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType)
+}
+
+// ownStructDecoder reports whether t is a struct that decodes itself but
+// takes the keys of its own fields, as triggers.Contact does (it only
+// accepts null where its field is a string): its keys can be checked
+// against its fields. time.Time decodes from a string and is not one.
+func ownStructDecoder(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t != timeType && ownDecoder(t) && t.NumField() > 0
+}
+
+var (
+	timeType       = reflect.TypeFor[time.Time]()
+	ownStructCache sync.Map // reflect.Type → bool
+)
+
+// hasOwnStructDecoder reports whether a value of t can hold a struct for
+// which ownStructDecoder is true. The answer is cached per type, so bodies
+// without one pay nothing.
+func hasOwnStructDecoder(t reflect.Type) bool {
+	if v, ok := ownStructCache.Load(t); ok {
+		return v.(bool)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type) bool
+	walk = func(t reflect.Type) bool {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+		switch {
+		case t == rawMessageType || t == timeType:
+			return false
+		case ownStructDecoder(t):
+			return true
+		case ownDecoder(t):
+			return false
+		}
+		switch t.Kind() {
+		case reflect.Struct:
+			for f := range t.Fields() {
+				if walk(f.Type) {
+					return true
+				}
+			}
+		case reflect.Map, reflect.Slice, reflect.Array:
+			return walk(t.Elem())
+		}
+		return false
+	}
+	has := walk(t)
+	ownStructCache.Store(t, has)
+	return has
 }
 
 // jsonFields maps the JSON names of a struct's fields to their types, the

@@ -121,6 +121,22 @@ func TestUnknownAndMistypedFields(t *testing.T) {
 		field(t, "events[1].rating", "must be an integer, not string")
 }
 
+// TestSimulateContactIsStrict: a contact given to POST /v1/simulate is
+// decoded as strictly as any body (issue 16, finding 5: "emial" was ignored).
+func TestSimulateContactIsStrict(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	event := map[string]any{"type": "tag_applied", "contact_id": "c_1", "tag": "x"}
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"event": event, "contact": map[string]any{"emial": "a@b.c"}}).
+		field(t, "contact.emial", "not a known field")
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"event": event, "contact": map[string]any{
+		"conversation": map[string]any{"id": "cv", "stauts": "open"}}}).
+		field(t, "contact.conversation.stauts", "not a known field")
+	b.do(http.MethodPost, "/v1/simulate", map[string]any{"event": event, "contact": map[string]any{
+		"email": "a@b.c", "referred_by": nil, "conversation": map[string]any{"id": "cv", "assignee": nil}}}).
+		want(t, http.StatusOK)
+}
+
 func TestBodyTooLarge(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

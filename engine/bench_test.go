@@ -76,3 +76,32 @@ func BenchmarkRender(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkConditionLoop measures conditions that loop and join text, where
+// the runtime bounds of guard.go do their work ($tick per iteration, $add
+// per text +), against a plain comparison.
+//
+//	go test ./engine -run '^$' -bench ConditionLoop
+func BenchmarkConditionLoop(b *testing.B) {
+	te := sampleEvent()
+	te.Contact.Tags = []string{"a", "b", "c", "d", "e", "f", "g", "vip"}
+	env := NewEnv(te, &Rule{ID: "rul_1", Name: "R"}, time.Now())
+	for name, src := range map[string]string{
+		"compare": `contact.custom_fields.budget > 1000 && contact.channel == "whatsapp"`,
+		"loop":    `any(contact.tags, {# == "vip"}) && len(filter(1..20, {# % 3 == 0})) > 2`,
+		"text":    `contact.first_name + " " + contact.last_name != ""`,
+	} {
+		prog, err := compileExpr(src, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := runExpr(prog, env); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

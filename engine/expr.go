@@ -34,6 +34,8 @@ type Env struct {
 	Event    EventEnv         `expr:"event"`
 	Now      time.Time        `expr:"now"`
 	Rule     RuleEnv          `expr:"rule"`
+
+	guard exprGuard // the runtime bounds of the evaluation running (guard.go)
 }
 
 // EventEnv is the trigger event as expressions see it: its id, type, time and
@@ -98,7 +100,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if len(src) > MaxExprLength {
 		return nil, &ExprError{Source: src, Message: fmt.Sprintf("expression is longer than %d bytes", MaxExprLength), Line: 1, Column: 1}
 	}
-	opts := append([]expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes)}, exprFuncs...)
+	opts := append([]expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxExprNodes), guardOption}, exprFuncs...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -110,10 +112,14 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 		}
 		return nil, &ExprError{Source: src, Message: err.Error(), Line: 1, Column: 1}
 	}
+	if fe := checkCost(src); fe != nil {
+		return nil, &ExprError{Source: src, Message: fe.Message, Line: max(fe.Line, 1), Column: fe.Column + 1}
+	}
 	return prog, nil
 }
 
-// runExpr evaluates a compiled program within the memory budget. A panic in
+// runExpr evaluates a compiled program within its bounds: expr's memory
+// budget, and the loop, text and time bounds of guard.go. A panic in
 // evaluation is returned as an error: a rule must never crash Tripline.
 func runExpr(prog *vm.Program, env *Env) (out any, err error) {
 	defer func() {
@@ -124,6 +130,7 @@ func runExpr(prog *vm.Program, env *Env) (out any, err error) {
 	m := vmPool.Get().(*vm.VM)
 	defer vmPool.Put(m)
 	m.MemoryBudget = MaxExprMemory
+	env.guard = exprGuard{}
 	return m.Run(prog, env)
 }
 

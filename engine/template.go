@@ -180,6 +180,9 @@ func (n *valueNode) render(w *bytes.Buffer, env *Env) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.path, err)
 	}
+	if sizeOf(v, 0, MaxRenderedBytes+1)+w.Len() > MaxRenderedBytes {
+		return fmt.Errorf("%s: %w", n.path, errTooLarge)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("%s: value is not representable in JSON: %w", n.path, err)
@@ -187,6 +190,9 @@ func (n *valueNode) render(w *bytes.Buffer, env *Env) error {
 	w.Write(b)
 	return nil
 }
+
+// errTooLarge is a payload that would be larger than MaxRenderedBytes.
+var errTooLarge = fmt.Errorf("the payload would be larger than %d bytes", MaxRenderedBytes)
 
 // textNode is text with placeholders, rendered as a JSON string.
 type textNode struct {
@@ -204,6 +210,9 @@ func (n *textNode) render(w *bytes.Buffer, env *Env) error {
 	if err != nil {
 		return err
 	}
+	if w.Len()+len(s) > MaxRenderedBytes {
+		return fmt.Errorf("%s: %w", n.path, errTooLarge)
+	}
 	b, _ := json.Marshal(s)
 	w.Write(b)
 	return nil
@@ -219,6 +228,9 @@ func (n *textNode) text(env *Env) (string, error) {
 		v, err := runExpr(p.prog, env)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", n.path, err)
+		}
+		if sizeOf(v, 0, MaxRenderedBytes+1)+sb.Len() > MaxRenderedBytes {
+			return "", fmt.Errorf("%s: %w", n.path, errTooLarge)
 		}
 		s, err := textOf(v)
 		if err != nil {

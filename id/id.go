@@ -23,6 +23,14 @@ const (
 	Attempt      = "att"
 )
 
+// MaxPrefixLen is the longest prefix an id may have, and MaxLen the longest
+// id: a prefix, "_" and a ULID's 26 characters. A longer text is no id
+// Tripline made, so the API answers 404 for it without asking the database.
+const (
+	MaxPrefixLen = 8
+	MaxLen       = MaxPrefixLen + 1 + ulid.EncodedSize
+)
+
 var (
 	mu      sync.Mutex
 	entropy = ulid.Monotonic(rand.Reader, 0)

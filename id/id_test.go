@@ -56,3 +56,13 @@ func TestMinAtIsAnID(t *testing.T) {
 		t.Errorf("MinAt(year 20000) = %s, want %s", got, want)
 	}
 }
+
+// TestMaxLen: every prefix fits MaxPrefixLen, so every id fits MaxLen.
+func TestMaxLen(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{id.Workspace, id.APIKey, id.Folder, id.Rule, id.Endpoint, id.Delivery, id.TriggerEvent, id.Attempt} {
+		if got := id.New(p); len(p) > id.MaxPrefixLen || len(got) > id.MaxLen {
+			t.Errorf("id %q of prefix %q is longer than MaxLen %d", got, p, id.MaxLen)
+		}
+	}
+}

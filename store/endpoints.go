@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -127,11 +126,19 @@ func (s *Store) EndpointDelete(ctx context.Context, workspaceID, id string) erro
 		if err := bumpRulesVersion(tx, workspaceID); err != nil {
 			return err
 		}
-		// Endpoint ids are ULIDs, unique in any text: finding one quoted in
-		// the actions JSON means a rule uses it. "_" is a LIKE wildcard.
+		// An endpoint that is not there is not found, whatever the rules say.
 		var n int64
-		pattern := `%"` + strings.ReplaceAll(id, "_", `\_`) + `"%`
-		if err := tx.Model(&ruleRow{}).Where(`workspace_id = ? AND actions LIKE ? ESCAPE '\'`, workspaceID, pattern).Count(&n).Error; err != nil {
+		if err := tx.Model(&endpointRow{}).Where("workspace_id = ? AND id = ?", workspaceID, id).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNotFound("endpoint %s", id)
+		}
+		// A rule uses the endpoint when one of its actions names it exactly:
+		// a JSON query on the actions array, never a text pattern, so no
+		// character of the id is a wildcard and no id length makes the
+		// pattern too complex for SQLite.
+		if err := tx.Model(&ruleRow{}).Where("workspace_id = ? AND "+s.actionNamesEndpoint(), workspaceID, id).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
@@ -151,6 +158,16 @@ func (s *Store) EndpointDelete(ctx context.Context, workspaceID, id string) erro
 		return fmt.Errorf("delete endpoint %s: %w", id, err)
 	}
 	return nil
+}
+
+// actionNamesEndpoint is the SQL condition, with one parameter (the
+// endpoint id), that a rule row's actions array has an action whose
+// endpoint_id is exactly that id.
+func (s *Store) actionNamesEndpoint() string {
+	if s.dialect == DialectPostgres {
+		return "actions::jsonb @> jsonb_build_array(jsonb_build_object('endpoint_id', ?::text))"
+	}
+	return "EXISTS (SELECT 1 FROM json_each(rules.actions) a WHERE json_extract(a.value, '$.endpoint_id') = ?)"
 }
 
 // EndpointStats counts the endpoint's deliveries by status.

@@ -651,6 +651,23 @@ func TestEndpointDeleteChecksWholeIDs(t *testing.T) {
 	})
 }
 
+// TestEndpointDeleteOddIDs: an id that is not there is not found, whatever
+// its characters or length (issue 16: "%" matched every rule, 50,001
+// characters made SQLite's LIKE pattern too complex).
+func TestEndpointDeleteOddIDs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		f := setup(t, s)
+		if err := s.RuleInsert(ctx, newRule(f, "")); err != nil {
+			t.Fatalf("RuleInsert: %v", err)
+		}
+		for _, bad := range []string{"%", "_", "%%", `\`, "ep_%", strings.Repeat("x", 50_001), strings.Repeat("%", 50_001)} {
+			wantErr(t, s.EndpointDelete(ctx, f.ws.ID, bad), tripline.ErrNotFound, fmt.Sprintf("EndpointDelete(%.20q)", bad))
+		}
+		wantErr(t, s.EndpointDelete(ctx, f.ws.ID, f.ep.ID), tripline.ErrConflict, "EndpointDelete of an endpoint a rule uses")
+	})
+}
+
 func TestIngestContactsAndEvents(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()

@@ -104,7 +104,7 @@ func status(code int, header ...string) http.HandlerFunc {
 			w.Header().Set(header[i], header[i+1])
 		}
 		w.WriteHeader(code)
-		io.WriteString(w, "answer")
+		_, _ = io.WriteString(w, "answer")
 	}
 }
 

@@ -123,10 +123,10 @@ func (s *server) createHook(c *gin.Context) {
 			return
 		}
 		for _, f := range ve.Fields {
-			switch {
-			case f.Field == "trigger.type":
+			switch f.Field {
+			case "trigger.type":
 				errs.add("event", f.Message)
-			case f.Field == "condition":
+			case "condition":
 				errs = append(errs, f)
 			}
 		}

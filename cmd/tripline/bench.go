@@ -239,7 +239,12 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	out := &lineWriter{addr: make(chan string, 1)}
 	served := make(chan error, 1)
 	go func() { served <- runServe(sctx, cfg, out, io.Discard) }()
-	defer func() { stop(); <-served }()
+	defer func() {
+		stop()
+		if err := <-served; err != nil { // the figures are printed already: say it, do not fail the run
+			fmt.Fprintln(stderr, "bench: tripline did not shut down cleanly:", err)
+		}
+	}()
 	var base string
 	select {
 	case base = <-out.addr:

@@ -185,12 +185,11 @@ func (tl *instance) must(want int, method, path string, body any) map[string]any
 // with the official library.
 type receiver struct {
 	*httptest.Server
-	secret   string
-	mu       sync.Mutex
-	got      []received
-	arrived  chan received
-	verifyOK bool
-	answer   func(w http.ResponseWriter, r *http.Request) bool // false: do not record
+	secret  string
+	mu      sync.Mutex
+	got     []received
+	arrived chan received
+	answer  func(w http.ResponseWriter, r *http.Request) bool // false: do not record
 }
 
 type received struct {

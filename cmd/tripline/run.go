@@ -394,8 +394,11 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	// Commits in other instances wake this worker (Postgres LISTEN/NOTIFY).
 	lctx, stopListen := context.WithCancel(ctx)
-	listening := make(chan error, 1)
-	go func() { listening <- st.ListenDeliveries(lctx, worker.Wake) }()
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		_ = st.ListenDeliveries(lctx, worker.Wake) // nil: it logs and retries its own failures until lctx ends
+	}()
 	defer func() { stopListen(); <-listening }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

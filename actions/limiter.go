@@ -255,6 +255,7 @@ func (w *Worker) admit(c Claimed, deadline time.Time) bool {
 		w.held = make(map[string][]heldClaim)
 	}
 	w.held[c.Endpoint.ID] = append(w.held[c.Endpoint.ID], heldClaim{Claimed: c, deadline: deadline})
+	w.sig.changed.fire()
 	return false
 }
 
@@ -322,6 +323,7 @@ func (w *Worker) releaseHeld(all bool) {
 	}
 	w.mu.Unlock()
 	w.hold(ids)
+	w.sig.changed.fire()
 }
 
 // hold gives back claimed deliveries that were held and not attempted,

@@ -185,19 +185,6 @@ func TestWorkerRateLimit(t *testing.T) {
 	}
 }
 
-// eventually polls cond, a read of worker state that no signal announces,
-// until it holds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // TestWorkerCircuitBreaker: after BreakerThreshold consecutive failures only
 // one probe goes out at a time, the backlog is not attempted while probes
 // fail, and follows once one succeeds.
@@ -221,7 +208,7 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 		}
 	}
 	wt.start(t)
-	eventually(t, "breaker open", settled(false))
+	waitWorker(t, wt.w, "breaker open", settled(false))
 	failed := int(cc.total.Load()) // 2, or a few more that went out before the second failure
 	if failed < 2 || failed > 5 {
 		t.Fatalf("%d attempts before the breaker opened, want 2 to 5", failed)
@@ -233,7 +220,7 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 	wt.w.Wake()
 	<-cc.entered
 	cc.release <- struct{}{}
-	eventually(t, "probe failed", settled(false))
+	waitWorker(t, wt.w, "probe failed", settled(false))
 	if got := cc.total.Load(); got != int64(failed+1) || cc.max.Load() > 4 {
 		t.Fatalf("%d requests, at most %d at once; want one probe after %d", got, cc.max.Load(), failed)
 	}

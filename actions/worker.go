@@ -174,6 +174,9 @@ type Worker struct {
 
 	slotWanted atomic.Bool // the claim loop has due work to claim and no free slot
 
+	parkFor time.Duration // parkInterval; tests set it
+	sig     workerSignals // nil outside tests
+
 	sent, succeeded, failed, dead atomic.Int64
 }
 
@@ -203,6 +206,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		slots:     make(chan struct{}, cfg.Concurrency),
 		outcomes:  make(chan recording, cfg.Concurrency+recordBatches*cfg.BatchSize),
 		loop:      lifecycle.New("worker"),
+		parkFor:   parkInterval,
 	}, nil
 }
 
@@ -317,6 +321,7 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			case <-w.wake:
 				if wait := time.Until(parkedUntil); wait > 0 {
 					parked.Reset(wait)
+					w.sig.wakePutOff.fire()
 					continue
 				}
 				more = true
@@ -395,7 +400,8 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		}
 		more = len(claimed) >= limit
 		if !more && len(exclude) > 0 {
-			parkedUntil = time.Now().Add(parkInterval)
+			parkedUntil = time.Now().Add(w.parkFor)
+			w.sig.parked.fire()
 		} else {
 			parkedUntil = time.Time{}
 		}
@@ -451,6 +457,7 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	} else if next, found := w.takeHeld(c.Endpoint.ID); found {
 		w.sends.Add(1)
 		go w.deliver(next.Claimed, next.deadline)
+		w.sig.changed.fire()
 		return
 	}
 	if w.gates.unblocked(c.Endpoint.ID) {
@@ -458,6 +465,7 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	}
 	<-w.slots
 	notify(w.slotFreed)
+	w.sig.changed.fire()
 }
 
 // safeSend turns a panic during a send into a failed attempt.

@@ -122,6 +122,7 @@ func (w *Worker) Dispatch(r Reservation, claimed []Claimed) {
 		// may be free.
 		notify(w.slotFreed)
 	}
+	w.sig.changed.fire()
 }
 
 // Cancel gives back what r took, its transaction did not commit.
@@ -151,4 +152,5 @@ func (w *Worker) giveBack(r Reservation, from int) {
 		w.sends.Done()
 	}
 	notify(w.slotFreed)
+	w.sig.changed.fire()
 }

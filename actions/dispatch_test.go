@@ -33,17 +33,11 @@ func storeReserved(t *testing.T, wt *workerTest, r Reservation, eps []Endpoint, 
 // waitIdle waits until every send slot is free and nothing is held.
 func waitIdle(t *testing.T, w *Worker) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+	waitWorker(t, w, "the worker to be idle", func() bool {
 		w.mu.Lock()
-		idle := w.free() == cap(w.slots) && len(w.held) == 0 && len(w.holding) == 0
-		w.mu.Unlock()
-		if idle {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the worker to be idle")
-		}
-	}
+		defer w.mu.Unlock()
+		return w.free() == cap(w.slots) && len(w.held) == 0 && len(w.holding) == 0
+	})
 }
 
 // TestWorkerDispatch checks deliveries sent straight from their ingest:
@@ -164,7 +158,9 @@ func TestWorkerDispatchStopReleasesHeld(t *testing.T) {
 	wt.w.Dispatch(r, storeReserved(t, wt, r, eps, slow.URL, "msg_s"))
 	stopped := make(chan error, 1)
 	go func() { stopped <- wt.w.Stop(context.Background()) }()
-	time.Sleep(50 * time.Millisecond) // Stop waits for the send in flight
+	// Once Stop has begun, no held delivery is taken (takeHeld): the send in
+	// flight ends, and Stop waits for it.
+	<-wt.w.loop.Stopping()
 	close(release)
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
@@ -195,6 +191,9 @@ func TestWorkerParksWhileOnlyBusyEndpointsHaveDueWork(t *testing.T) {
 	for range 10 {
 		ids = append(ids, wt.delivery(t, slow.URL, 0, nil))
 	}
+	// Parked for the whole test, instead of parkInterval: every Wake below
+	// must be put off, however slowly the machine runs.
+	wt.w.parkFor = time.Hour
 	wt.start(t)
 	released := false
 	t.Cleanup(func() { // before the worker's Stop, which waits for the send
@@ -204,20 +203,19 @@ func TestWorkerParksWhileOnlyBusyEndpointsHaveDueWork(t *testing.T) {
 	})
 	// The first claim takes 4 (one sent, three held); the next leaves the
 	// busy endpoint out and finds nothing: the worker parks.
-	wt.q.waitFor(t, "the claim that leaves the endpoint out", func() bool { return wt.q.claimCalls >= 2 })
-	time.Sleep(20 * time.Millisecond)
+	waitFired(t, wt.w.sig.parked, 1, "the worker to park")
 	wt.q.mu.Lock()
 	before := wt.q.claimCalls
 	wt.q.mu.Unlock()
-	for range 20 { // 100 ms of ingest commits
+	for i := range 20 { // ingest commits, each taken by the claim loop before the next
 		wt.w.Wake()
-		time.Sleep(5 * time.Millisecond)
+		waitFired(t, wt.w.sig.wakePutOff, i+1, "the Wake to be put off")
 	}
 	wt.q.mu.Lock()
 	woken := wt.q.claimCalls - before
 	wt.q.mu.Unlock()
-	if woken > 3 {
-		t.Fatalf("20 Wakes in 100 ms while only the busy endpoint had due work made %d claims, want at most 3", woken)
+	if woken != 0 {
+		t.Fatalf("20 Wakes while only the busy endpoint had due work made %d claims, want none", woken)
 	}
 	close(release)
 	released = true
@@ -253,21 +251,20 @@ func TestWorkerDispatchHoldsOnlyBehindTheEndpointsOwnSends(t *testing.T) {
 func TestWorkerDueWorkGetsSlotsFromHeldEndpoints(t *testing.T) {
 	t.Parallel()
 	wt := newWorkerTest(t, func(c *WorkerConfig) { c.Concurrency, c.EndpointConcurrency = 1, 1; c.PollInterval = time.Hour })
-	slow := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(5 * time.Millisecond)
-		w.WriteHeader(204)
-	})
+	busy := newServer(t, status(204))
 	fast := newServer(t, status(204))
 	wt.start(t)
-	x := claimFor(t, slow.URL).Endpoint
+	x := claimFor(t, busy.URL).Endpoint
 	x.ID = "ep_x"
 
-	// Ingest keeps x's held queue topped up for 3 s.
+	// Ingest keeps x's held queue topped up until the end of the test: it
+	// reserves while x may hold more, then waits for the worker to change.
 	stop := make(chan struct{})
 	fed := make(chan struct{})
 	go func() {
 		defer close(fed)
 		for n := 0; ; n++ {
+			_, changed := wt.w.sig.changed.next()
 			select {
 			case <-stop:
 				return
@@ -275,21 +272,28 @@ func TestWorkerDueWorkGetsSlotsFromHeldEndpoints(t *testing.T) {
 			}
 			r := wt.w.Reserve([]Endpoint{x})
 			if r.Slots() > 0 {
-				wt.w.Dispatch(r, storeReserved(t, wt, r, []Endpoint{x}, slow.URL, fmt.Sprintf("msg_x%d_", n)))
+				wt.w.Dispatch(r, storeReserved(t, wt, r, []Endpoint{x}, busy.URL, fmt.Sprintf("msg_x%d_", n)))
+				continue
 			}
-			time.Sleep(time.Millisecond)
+			select {
+			case <-stop:
+				return
+			case <-changed:
+			}
 		}
 	}()
 	defer func() { close(stop); <-fed }()
-	time.Sleep(50 * time.Millisecond) // x holds the only slot and has deliveries held
+	waitWorker(t, wt.w, "x to hold the only slot and have deliveries held", func() bool {
+		wt.w.mu.Lock()
+		defer wt.w.mu.Unlock()
+		return wt.w.free() == 0 && len(wt.w.held[x.ID]) > 0
+	})
 
 	z := wt.delivery(t, fast.URL, 0, nil)
 	wt.w.Wake() // as the ingest that left it to the queue does
-	for deadline := time.Now().Add(2 * time.Second); wt.q.row(z).Delivery.Status != StatusSucceeded; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("a due delivery to another endpoint waited 2 s while ingest fed a busy endpoint")
-		}
-	}
+	// Were x's sends to pass the slot on to its held deliveries for ever,
+	// z would never go (and waitStatus would time out).
+	wt.q.waitStatus(t, z, StatusSucceeded)
 }
 
 // TestWorkerOutcomeErrorIsStorable checks that an attempt's error text with

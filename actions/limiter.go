@@ -16,9 +16,14 @@ const (
 // gates is the worker's per-endpoint dispatch state: sends in flight, a token
 // bucket for rate_limit_per_second, and a circuit breaker. The claim loop asks
 // it which endpoints cannot take a send now (they are left out of the claim)
-// and whether each claimed delivery may go (those that may not are released
-// without an attempt). Limits are per worker: with several instances each
-// enforces them on its own sends.
+// and whether each claimed delivery may go. One that may not is held in
+// memory, still claimed (Worker.admit), and goes when a send on its endpoint
+// ends or its rate or breaker lets it (takeHeld, dispatchHeld); it is
+// released unattempted only when its attempt would no longer fit in its lease
+// (releaseHeld) or the worker stops. Reserve (dispatch.go) asks the same for
+// deliveries sent straight from their ingest, and holdable whether one may
+// wait for its endpoint's own sends. Limits are per worker: with several
+// instances each enforces them on its own sends.
 type gates struct {
 	now         func() time.Time
 	share       int // in-flight cap of an endpoint without max_in_flight
@@ -250,6 +255,7 @@ func (w *Worker) admit(c Claimed, deadline time.Time) bool {
 		w.held = make(map[string][]heldClaim)
 	}
 	w.held[c.Endpoint.ID] = append(w.held[c.Endpoint.ID], heldClaim{Claimed: c, deadline: deadline})
+	w.sig.changed.fire()
 	return false
 }
 
@@ -317,6 +323,7 @@ func (w *Worker) releaseHeld(all bool) {
 	}
 	w.mu.Unlock()
 	w.hold(ids)
+	w.sig.changed.fire()
 }
 
 // hold gives back claimed deliveries that were held and not attempted,

@@ -185,19 +185,6 @@ func TestWorkerRateLimit(t *testing.T) {
 	}
 }
 
-// eventually polls cond, a read of worker state that no signal announces,
-// until it holds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // TestWorkerCircuitBreaker: after BreakerThreshold consecutive failures only
 // one probe goes out at a time, the backlog is not attempted while probes
 // fail, and follows once one succeeds.
@@ -221,7 +208,7 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 		}
 	}
 	wt.start(t)
-	eventually(t, "breaker open", settled(false))
+	waitWorker(t, wt.w, "breaker open", settled(false))
 	failed := int(cc.total.Load()) // 2, or a few more that went out before the second failure
 	if failed < 2 || failed > 5 {
 		t.Fatalf("%d attempts before the breaker opened, want 2 to 5", failed)
@@ -233,7 +220,7 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 	wt.w.Wake()
 	<-cc.entered
 	cc.release <- struct{}{}
-	eventually(t, "probe failed", settled(false))
+	waitWorker(t, wt.w, "probe failed", settled(false))
 	if got := cc.total.Load(); got != int64(failed+1) || cc.max.Load() > 4 {
 		t.Fatalf("%d requests, at most %d at once; want one probe after %d", got, cc.max.Load(), failed)
 	}
@@ -277,8 +264,8 @@ func TestGates(t *testing.T) {
 
 	// Without max_in_flight an endpoint gets the share (2).
 	ep2 := Endpoint{ID: "ep_2"}
-	if !gs.admit(ep2) || !gs.admit(ep2) || gs.admit(ep2) {
-		t.Fatal("share of 2 not enforced")
+	if n := admitted(gs, ep2, 3); n != 2 {
+		t.Fatalf("%d of 3 sends admitted: share of 2 not enforced", n)
 	}
 	if ids, _ := gs.blocked(); len(ids) != 2 { // ep_1 waits for a token, ep_2 for a send to end
 		t.Fatalf("blocked = %v, want both endpoints", ids)
@@ -309,7 +296,18 @@ func TestGates(t *testing.T) {
 		t.Fatal("probe refused after the doubled cool-down")
 	}
 	gs.done(ep2.ID, true, true)
-	if !gs.admit(ep2) || !gs.admit(ep2) {
-		t.Fatal("breaker still open after a probe succeeded")
+	if n := admitted(gs, ep2, 2); n != 2 {
+		t.Fatalf("%d of 2 sends admitted: breaker still open after a probe succeeded", n)
 	}
+}
+
+// admitted asks gs to admit n sends to ep and returns how many it took.
+func admitted(gs *gates, ep Endpoint, n int) int {
+	took := 0
+	for range n {
+		if gs.admit(ep) {
+			took++
+		}
+	}
+	return took
 }

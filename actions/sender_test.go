@@ -148,14 +148,14 @@ func TestSenderResponse(t *testing.T) {
 				w.Header().Add("X-Multi", "a")
 				w.Header().Add("X-Multi", "b")
 				w.Header().Set("X-Request-Id", "req_1")
-				io.WriteString(w, `{"ok":true}`)
+				_, _ = io.WriteString(w, `{"ok":true}`)
 			},
 			wantCode: 200, wantBody: `{"ok":true}`,
 			wantHeaders: map[string]string{"X-Multi": "a, b", "X-Request-Id": "req_1"},
 		},
 		{
 			name:     "body capped",
-			handler:  func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) },
+			handler:  func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, big) },
 			wantCode: 200, wantBody: big[:MaxResponseBody],
 		},
 		{
@@ -163,7 +163,7 @@ func TestSenderResponse(t *testing.T) {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Encoding", "gzip")
 				zw := gzip.NewWriter(w)
-				io.WriteString(zw, "accepted")
+				_, _ = io.WriteString(zw, "accepted")
 				zw.Close()
 			},
 			wantCode: 200, wantBody: "accepted",
@@ -173,7 +173,7 @@ func TestSenderResponse(t *testing.T) {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Encoding", "gzip")
 				zw := gzip.NewWriter(w)
-				io.WriteString(zw, big)
+				_, _ = io.WriteString(zw, big)
 				zw.Close()
 			},
 			wantCode: 200, wantBody: big[:MaxResponseBody],
@@ -181,7 +181,7 @@ func TestSenderResponse(t *testing.T) {
 		{
 			name: "NUL and invalid UTF-8 made storable",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Write([]byte("a\x00b\xffc"))
+				_, _ = w.Write([]byte("a\x00b\xffc"))
 			},
 			wantCode: 200, wantBody: "a\uFFFDb\uFFFDc",
 		},
@@ -230,7 +230,7 @@ func TestSenderGzipBomb(t *testing.T) {
 	// stream is valid gzip and costs the server nothing to produce.
 	var member bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
-	zw.Write(bytes.Repeat([]byte("A"), 1<<20))
+	_, _ = zw.Write(bytes.Repeat([]byte("A"), 1<<20)) // into a bytes.Buffer
 	zw.Close()
 	handlerErr := make(chan error, 1)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +261,7 @@ func TestSenderReusesConnections(t *testing.T) {
 	t.Parallel()
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, strings.Repeat("x", 2*MaxResponseBody))
+		_, _ = io.WriteString(w, strings.Repeat("x", 2*MaxResponseBody))
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {

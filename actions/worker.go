@@ -211,6 +211,9 @@ type Worker struct {
 
 	slotWanted atomic.Bool // the claim loop has due work to claim and no free slot
 
+	parkFor time.Duration // parkInterval; tests set it
+	sig     workerSignals // nil outside tests
+
 	sent, succeeded, failed, dead atomic.Int64
 }
 
@@ -241,6 +244,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		records:   make(chan struct{}, cfg.RecordBatchSize),
 		outcomes:  make(chan recording, cfg.RecordBatchSize),
 		loop:      lifecycle.New("worker"),
+		parkFor:   parkInterval,
 	}, nil
 }
 
@@ -363,6 +367,7 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			case <-w.wake:
 				if wait := time.Until(parkedUntil); wait > 0 {
 					parked.Reset(wait)
+					w.sig.wakePutOff.fire()
 					continue
 				}
 				more = true
@@ -439,7 +444,8 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		}
 		more = len(claimed) >= limit
 		if !more && len(exclude) > 0 {
-			parkedUntil = time.Now().Add(parkInterval)
+			parkedUntil = time.Now().Add(w.parkFor)
+			w.sig.parked.fire()
 		} else {
 			parkedUntil = time.Time{}
 		}
@@ -498,6 +504,7 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	} else if next, found := w.takeHeld(c.Endpoint.ID); found {
 		w.sends.Add(1)
 		go w.deliver(next.Claimed, next.deadline)
+		w.sig.changed.fire()
 		return
 	}
 	if w.gates.unblocked(c.Endpoint.ID) {
@@ -505,6 +512,7 @@ func (w *Worker) deliver(c Claimed, deadline time.Time) {
 	}
 	<-w.slots
 	notify(w.slotFreed)
+	w.sig.changed.fire()
 }
 
 // safeSend turns a panic during a send into a failed attempt.

@@ -46,8 +46,44 @@ func newWorkerTest(t *testing.T, configure func(*WorkerConfig)) *workerTest {
 		t.Fatal(err)
 	}
 	w.backoff = func(int) time.Duration { return 0 }
+	w.sig = workerSignals{changed: &testSignal{}, parked: &testSignal{}, wakePutOff: &testSignal{}}
 	wt.w = w
 	return wt
+}
+
+// waitWorker waits until cond, a read of the worker's state, holds; it
+// looks again each time the worker signals a change (workerSignals.changed).
+func waitWorker(t *testing.T, w *Worker, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		_, changed := w.sig.changed.next()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// waitFired waits until s has fired n times in all.
+func waitFired(t *testing.T, s *testSignal, n int, what string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		fired, again := s.next()
+		if fired >= n {
+			return
+		}
+		select {
+		case <-again:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s (%d of %d)", what, fired, n)
+		}
+	}
 }
 
 // start starts the worker; the test's cleanup stops it at once.
@@ -104,7 +140,7 @@ func status(code int, header ...string) http.HandlerFunc {
 			w.Header().Set(header[i], header[i+1])
 		}
 		w.WriteHeader(code)
-		io.WriteString(w, "answer")
+		_, _ = io.WriteString(w, "answer")
 	}
 }
 

@@ -100,6 +100,3 @@ func containsBefore(values []string, i int) bool {
 	}
 	return false
 }
-
-// size is the number of active rules in the index.
-func (ix *index) size() int { return len(ix.all) }

@@ -1,7 +1,9 @@
-// Package triggers owns contact state, the inbound event types of the API and the
-// trigger catalogue. Its centre is Apply, a pure function that applies one inbound
-// event to the contacts it touches and derives the trigger events that really
-// happened: applying a tag a contact already has fires nothing.
+// Package triggers owns contact state, the inbound event types of the API,
+// contact patches, the trigger catalogue and the arithmetic of
+// datetime_based_trigger (datetime.go). Its centre is Apply, a pure function
+// that applies one inbound event to the contacts it touches and derives the
+// trigger events that really happened: applying a tag a contact already has
+// fires nothing.
 //
 // Where SPEC sections 3 to 5 are silent, the package decides:
 //   - conversation_id is required on conversation_opened only; the other
@@ -25,5 +27,8 @@
 //     rejected; conversation, referred_by, created_at and updated_at cannot be
 //     patched.
 //
-// The package does no I/O; it imports only the standard library (and id).
+// The package does no I/O. It imports only the standard library (time/tzdata
+// included, so rules can name IANA zones on a host without zoneinfo) and
+// internal/jsonenc, which writes contacts' JSON by hand on the hot path; the
+// golangci-lint depguard rule in .golangci.yml holds it to that.
 package triggers

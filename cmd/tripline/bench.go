@@ -43,7 +43,7 @@ type benchConfig struct {
 
 func (c *benchConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Events, "events", 0, "events to send (default 20000 unless --duration is set)")
-	fs.DurationVar(&c.Duration, "duration", 0, "send events for this long instead of a fixed number")
+	durationFlag(fs, &c.Duration, "duration", 0, "send events for this long instead of a fixed number")
 	fs.IntVar(&c.Batch, "batch", 100, "events per POST /v1/events (at most 1000)")
 	fs.IntVar(&c.Concurrency, "concurrency", 4, "requests to the API in flight at once")
 	fs.IntVar(&c.Endpoints, "endpoints", 1, "endpoints (and rules) the deliveries are spread over")
@@ -51,7 +51,7 @@ func (c *benchConfig) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.Rate, "rate", 0, "events per second to post, at a steady pace (default: as fast as the API takes them); with a low rate the latency is that of an idle server")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres://… to bench Postgres (in a schema of its own, dropped at the end); default: SQLite in a temporary directory")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
-	fs.DurationVar(&c.Wait, "wait", 2*time.Minute, "how long to wait for the last deliveries after the last event")
+	durationFlag(fs, &c.Wait, "wait", 2*time.Minute, "how long to wait for the last deliveries after the last event")
 }
 
 func benchCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -239,7 +239,12 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	out := &lineWriter{addr: make(chan string, 1)}
 	served := make(chan error, 1)
 	go func() { served <- runServe(sctx, cfg, out, io.Discard) }()
-	defer func() { stop(); <-served }()
+	defer func() {
+		stop()
+		if err := <-served; err != nil { // the figures are printed already: say it, do not fail the run
+			fmt.Fprintln(stderr, "bench: tripline did not shut down cleanly:", err)
+		}
+	}()
 	var base string
 	select {
 	case base = <-out.addr:

@@ -129,6 +129,8 @@ func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 }
 
 // answerPrompt sets the text the next prompt() dialogs get.
+//
+//nolint:unused // the harness's answer to prompt(); no page prompts today, UI tests of one call it
 func (b *browser) answerPrompt(s string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -185,12 +185,11 @@ func (tl *instance) must(want int, method, path string, body any) map[string]any
 // with the official library.
 type receiver struct {
 	*httptest.Server
-	secret   string
-	mu       sync.Mutex
-	got      []received
-	arrived  chan received
-	verifyOK bool
-	answer   func(w http.ResponseWriter, r *http.Request) bool // false: do not record
+	secret  string
+	mu      sync.Mutex
+	got     []received
+	arrived chan received
+	answer  func(w http.ResponseWriter, r *http.Request) bool // false: do not record
 }
 
 type received struct {
@@ -314,13 +313,10 @@ func TestWalkthrough(t *testing.T) {
 			t.Fatalf("delivery id %v, webhook-id %v", d["id"], got.headers.Get("webhook-id"))
 		}
 		var detail map[string]any
-		for range 100 { // the outcome is recorded just after the receiver answers
+		eventually(5*time.Second, func() bool { // the outcome is recorded just after the receiver answers
 			detail = tl.must(200, "GET", "/v1/deliveries/"+d["id"].(string), nil)
-			if detail["status"] == "succeeded" {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return detail["status"] == "succeeded"
+		})
 		attempts, _ := detail["attempts"].([]any)
 		if detail["status"] != "succeeded" || len(attempts) != 1 || attempts[0].(map[string]any)["status_code"] != 200.0 {
 			t.Fatalf("delivery detail %v", detail)

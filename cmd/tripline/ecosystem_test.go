@@ -33,14 +33,13 @@ func (tl *instance) getArray(path string) []map[string]any {
 func (tl *instance) waitDelivery(id, want string) map[string]any {
 	tl.t.Helper()
 	var d map[string]any
-	for range 200 { // the outcome is recorded just after the receiver answers
-		if d = tl.must(200, "GET", "/v1/deliveries/"+id, nil); d["status"] == want {
-			return d
-		}
-		time.Sleep(25 * time.Millisecond)
+	if !eventually(5*time.Second, func() bool { // the outcome is recorded just after the receiver answers
+		d = tl.must(200, "GET", "/v1/deliveries/"+id, nil)
+		return d["status"] == want
+	}) {
+		tl.t.Fatalf("delivery %s stayed %v, want %s", id, d["status"], want)
 	}
-	tl.t.Fatalf("delivery %s stayed %v, want %s", id, d["status"], want)
-	return nil
+	return d
 }
 
 func TestRESTHooks(t *testing.T) {
@@ -214,7 +213,7 @@ func TestMetricsAndJSONLogs(t *testing.T) {
 		"\ntripline_oldest_pending_age_seconds 0\n",
 	}
 	var missing []string
-	for range 100 {
+	eventually(2*time.Second, func() bool {
 		resp, err := http.Get(tl.url + "/metrics")
 		if err != nil {
 			t.Fatal(err)
@@ -230,11 +229,8 @@ func TestMetricsAndJSONLogs(t *testing.T) {
 				missing = append(missing, strings.TrimSpace(want))
 			}
 		}
-		if len(missing) == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(missing) == 0
+	})
 	if len(missing) > 0 {
 		t.Errorf("/metrics lacks %q", missing)
 	}
@@ -290,15 +286,12 @@ func TestRESTHookGoneUnsubscribes(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("the hook's target was never called")
 		}
-		for i := 0; ; i++ { // the outcome is recorded just after the answer
-			status, _ := tl.do("GET", "/v1/endpoints/"+hook["endpoint_id"].(string), nil)
-			if status == 404 {
-				break
-			}
-			if i == 200 {
-				t.Fatalf("the hook's endpoint is still there after its target answered 410 (status %d)", status)
-			}
-			time.Sleep(25 * time.Millisecond)
+		var status int
+		if !eventually(5*time.Second, func() bool { // the outcome is recorded just after the answer
+			status, _ = tl.do("GET", "/v1/endpoints/"+hook["endpoint_id"].(string), nil)
+			return status == 404
+		}) {
+			t.Fatalf("the hook's endpoint is still there after its target answered 410 (status %d)", status)
 		}
 		if list := tl.must(200, "GET", "/v1/hooks", nil)["data"].([]any); len(list) != 0 {
 			t.Fatalf("hooks after 410: %v", list)

@@ -13,15 +13,13 @@ import (
 func (tl *instance) waitList(path string, n int) []any {
 	tl.t.Helper()
 	var items []any
-	for range 200 {
+	if !eventually(10*time.Second, func() bool {
 		items, _ = tl.must(200, "GET", path, nil)["data"].([]any)
-		if len(items) == n {
-			return items
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(items) == n
+	}) {
+		tl.t.Fatalf("GET %s: %d items, want %d", path, len(items), n)
 	}
-	tl.t.Fatalf("GET %s: %d items, want %d", path, len(items), n)
-	return nil
+	return items
 }
 
 // TestEndpointDisabledAlerts: an endpoint answering 410 Gone is disabled at
@@ -153,12 +151,10 @@ func TestAutoDisableAndRecover(t *testing.T) {
 			tl.waitList("/v1/deliveries?status=dead&endpoint_id="+epID, i+1) // one at a time: a streak, in order
 		}
 		var got map[string]any
-		for range 200 {
-			if got = tl.must(200, "GET", "/v1/endpoints/"+epID, nil); got["enabled"] == false {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventually(10*time.Second, func() bool {
+			got = tl.must(200, "GET", "/v1/endpoints/"+epID, nil)
+			return got["enabled"] == false
+		})
 		reason, _ := got["disabled_reason"].(string)
 		if got["enabled"] != false || !strings.HasPrefix(reason, "5 consecutive deliveries died") || !strings.Contains(reason, "HTTP 500") || got["dead_streak"] != 5.0 {
 			t.Fatalf("after 5 dead: %v", got)

@@ -68,20 +68,52 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	c.databaseFlags(fs)
 	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.BootstrapAPIKey, "bootstrap-api-key", "", "create the default workspace with this API key if absent")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
-	fs.DurationVar(&c.SchedulerPoll, "scheduler-poll", engine.MaxSchedulerPoll, "how often the datetime-trigger scheduler looks for due times armed by other instances (at most 30s)")
+	durationFlag(fs, &c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests and deliveries may finish on shutdown")
+	durationFlag(fs, &c.SchedulerPoll, "scheduler-poll", engine.MaxSchedulerPoll, "how often the datetime-trigger scheduler looks for due times armed by other instances (at most 30s)")
 	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", false, "let deliveries reach loopback, private, link-local and metadata addresses (development and tests)")
 	fs.StringVar(&c.AllowedDestinations, "allowed-destinations", "", "comma-separated CIDRs deliveries may reach despite the SSRF guard, such as 10.1.0.0/16")
 	fs.BoolVar(&c.RequireHTTPS, "require-https", false, "refuse http:// endpoint URLs, when saved and when sent (destinations the private-destination allowlist opens excepted)")
 	c.Retention = retention(720 * time.Hour)
 	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
-	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
-	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a claimed delivery holds without its worker's heartbeat (renewed every third of it); after a crash another instance takes it over within this (default 15s)")
+	durationFlag(fs, &c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
+	durationFlag(fs, &c.ClaimLease, "claim-lease", 0, "how long a claimed delivery holds without its worker's heartbeat (renewed every third of it); after a crash another instance takes it over within this (default 15s)")
 }
 
 // Run runs the tripline command with args (without the program name). It is
 // main without the process: tests call it with a temporary database and port 0.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	_, err := run(ctx, args, stdout, stderr)
+	return err
+}
+
+// Main is main without os.Exit: it runs the command and returns the exit
+// status, 0 (also for -h and --help), 2 for a mistake on the command line (a
+// flag or argument it does not take, a missing subcommand) as the flag
+// package does, and 1 for any other error. The error is written to stderr,
+// as one JSON log line when the log format is json.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := run(ctx, args, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if cfg.LogFormat == "json" {
+		newLogger(cfg, stderr).ErrorContext(ctx, "tripline stopped", "error", err.Error())
+	} else {
+		fmt.Fprintln(stderr, "tripline:", err)
+	}
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
+}
+
+// usageError is a mistake on the command line; Main exits 2 on it.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (config, error) {
 	var cfg config
 	opts := []ff.Option{ff.WithEnvVarPrefix("TRIPLINE")}
 	newFS := func(name string, flags func(*flag.FlagSet)) *flag.FlagSet {
@@ -94,7 +126,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	serve := func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q (see tripline -h)", args[0])
+			return usageError{fmt.Errorf("unexpected argument %q (see tripline -h)", args[0])}
 		}
 		return runServe(ctx, cfg, stdout, stderr)
 	}
@@ -130,7 +162,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					FlagSet: newFS("workspaces create", cfg.databaseFlags), Options: opts,
 					Exec: func(ctx context.Context, args []string) error {
 						if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-							return errors.New("usage: tripline workspaces create NAME")
+							return usageError{errors.New("usage: tripline workspaces create NAME")}
 						}
 						return withStore(ctx, cfg, stderr, func(st *store.Store) error {
 							ws, err := st.WorkspaceCreate(ctx, strings.TrimSpace(args[0]))
@@ -167,7 +199,54 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				Exec: func(context.Context, []string) error { fmt.Fprintln(stdout, "tripline", Version); return nil }},
 		},
 	}
-	return root.ParseAndRun(ctx, args)
+	for _, c := range root.Subcommands {
+		if c.Exec == nil && len(c.Subcommands) > 0 {
+			c.Exec = needsSubcommand(c, stderr)
+		}
+	}
+	if err := root.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, usageError{err}
+	}
+	return cfg, root.Run(ctx)
+}
+
+// needsSubcommand is the Exec of a command that only groups subcommands
+// (workspaces, keys): run without one, or with one it does not have, it
+// prints the group's usage and fails as a mistake on the command line.
+func needsSubcommand(c *ffcli.Command, stderr io.Writer) func(context.Context, []string) error {
+	return func(_ context.Context, args []string) error {
+		fmt.Fprintln(stderr, ffcli.DefaultUsageFunc(c))
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("%s has no subcommand %q (see the usage above)", c.Name, args[0])}
+		}
+		return usageError{fmt.Errorf("%s needs a subcommand (see the usage above)", c.Name)}
+	}
+}
+
+// durationFlag defines a duration flag that refuses negative values.
+func durationFlag(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+	*p = value
+	fs.Var((*nonNegative)(p), name, usage)
+}
+
+// nonNegative is a time.Duration flag value that is 0 or more.
+type nonNegative time.Duration
+
+func (d *nonNegative) String() string { return time.Duration(*d).String() }
+
+func (d *nonNegative) Set(v string) error {
+	parsed, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 20s or 1m30s", v)
+	}
+	if parsed < 0 {
+		return fmt.Errorf("%q is negative; give 0 or more", v)
+	}
+	*d = nonNegative(parsed)
+	return nil
 }
 
 // newLogger logs in the configured format; a line logged while serving an
@@ -316,6 +395,13 @@ func bootstrap(ctx context.Context, cfg config, st *store.Store, stdout io.Write
 // finishes or releases in-flight deliveries.
 func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	// The port is bound first: when it is busy, Tripline stops before it
+	// creates the first workspace, whose key it would print only this once.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (choose another with --addr or TRIPLINE_ADDR, such as :8081): %w", cfg.Addr, err)
+	}
+	defer ln.Close() // after srv.Serve, a second Close does nothing
 	st, _, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -337,6 +423,9 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--allowed-destinations (TRIPLINE_ALLOWED_DESTINATIONS): %w", err)
 	}
 	guard := actions.DestinationPolicy{AllowPrivate: cfg.AllowPrivateDestinations, Allowed: allowed}
+	if cfg.AllowPrivateDestinations {
+		log.WarnContext(ctx, "the SSRF guard is off (--allow-private-destinations, TRIPLINE_ALLOW_PRIVATE_DESTINATIONS): deliveries and endpoint URLs may reach loopback, private, link-local and cloud metadata addresses; use it for development and tests only, or let chosen networks through with TRIPLINE_ALLOWED_DESTINATIONS")
+	}
 	// Metrics observe the pipeline and the worker's recorded outcomes; the
 	// queue gauges are one store query per scrape.
 	mx := metrics.New(metrics.Config{Queue: st, Endpoints: st, Logger: log, Version: Version})
@@ -374,33 +463,28 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	sweeper, err := store.NewRetention(store.RetentionConfig{Store: st, MaxAge: time.Duration(cfg.Retention), Logger: log})
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	if err := worker.Start(ctx); err != nil {
-		ln.Close()
 		return err
 	}
 	if err := scheduler.Start(ctx); err != nil {
-		ln.Close()
 		return err
 	}
 	if err := sweeper.Start(ctx); err != nil {
-		ln.Close()
 		return err
 	}
 	// Commits in other instances wake this worker (Postgres LISTEN/NOTIFY).
 	lctx, stopListen := context.WithCancel(ctx)
-	listening := make(chan error, 1)
-	go func() { listening <- st.ListenDeliveries(lctx, worker.Wake) }()
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		_ = st.ListenDeliveries(lctx, worker.Wake) // nil: it logs and retries its own failures until lctx ends
+	}()
 	defer func() { stopListen(); <-listening }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -38,17 +38,13 @@ func TestTwoInstances(t *testing.T) {
 	}
 	settled := func(t *testing.T, api *instance) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
 		for _, status := range []string{"pending", "sending", "failed"} {
-			for {
-				list := api.must(200, "GET", "/v1/deliveries?status="+status, nil)
-				if len(list["data"].([]any)) == 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("deliveries still %s: %v", status, list["data"])
-				}
-				time.Sleep(50 * time.Millisecond)
+			var list map[string]any
+			if !eventually(60*time.Second, func() bool {
+				list = api.must(200, "GET", "/v1/deliveries?status="+status, nil)
+				return len(list["data"].([]any)) == 0
+			}) {
+				t.Fatalf("deliveries still %s: %v", status, list["data"])
 			}
 		}
 	}

@@ -135,10 +135,15 @@ func goExample(t *testing.T) []string {
 	return []string{bin}
 }
 
-// nodeExample runs the Node example with the standardwebhooks package that
-// .ci/run installs (npm ci in docs/examples/node); without it, it installs
-// the locked version into a temporary copy with the machine's npm.
+// nodeExample runs the Node example (see nodeExampleDir).
 func nodeExample(t *testing.T) []string {
+	return []string{"node", filepath.Join(nodeExampleDir(t), "verify.mjs")}
+}
+
+// nodeExampleDir returns docs/examples/node with the standardwebhooks
+// package that .ci/run installs (npm ci); without it, a temporary copy with
+// the locked version installed by the machine's npm.
+func nodeExampleDir(t *testing.T) string {
 	dir := filepath.Join(examplesDir, "node")
 	skip := func(format string, args ...any) { t.Helper(); skipUnlessCI(t, format, args...) }
 	if _, err := exec.LookPath("node"); err != nil {
@@ -146,7 +151,7 @@ func nodeExample(t *testing.T) []string {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "standardwebhooks")); err != nil {
 		tmp := t.TempDir()
-		for _, f := range []string{"package.json", "package-lock.json", "verify.mjs"} {
+		for _, f := range []string{"package.json", "package-lock.json", "verify.mjs", "receiver.mjs"} {
 			data, err := os.ReadFile(filepath.Join(dir, f))
 			if err != nil {
 				t.Fatal(err)
@@ -162,7 +167,7 @@ func nodeExample(t *testing.T) []string {
 		}
 		dir = tmp
 	}
-	return []string{"node", filepath.Join(dir, "verify.mjs")}
+	return dir
 }
 
 // interpreter returns the command that runs script with the named

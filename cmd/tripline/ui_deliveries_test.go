@@ -294,29 +294,25 @@ func openFresh(b *browser, hash string) {
 func waitStatus(t *testing.T, tl *instance, id, status string) {
 	t.Helper()
 	var got map[string]any
-	for range 200 {
+	if !eventually(10*time.Second, func() bool {
 		got = tl.must(200, "GET", "/v1/deliveries/"+id, nil)
-		if got["status"] == status {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+		return got["status"] == status
+	}) {
+		t.Fatalf("delivery %s is %v, want %s", id, got["status"], status)
 	}
-	t.Fatalf("delivery %s is %v, want %s", id, got["status"], status)
 }
 
 // waitList waits until a delivery list has exactly one item and returns its id.
 func waitList(t *testing.T, tl *instance, path string) string {
 	t.Helper()
 	var items []any
-	for range 200 {
+	if !eventually(10*time.Second, func() bool {
 		items = tl.must(200, "GET", path, nil)["data"].([]any)
-		if len(items) == 1 {
-			return items[0].(map[string]any)["id"].(string)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(items) == 1
+	}) {
+		t.Fatalf("%s: %v, want one delivery", path, items)
 	}
-	t.Fatalf("%s: %v, want one delivery", path, items)
-	return ""
+	return items[0].(map[string]any)["id"].(string)
 }
 
 // quietShot takes a screenshot without the toast of the last action over

@@ -211,10 +211,8 @@ func TestUIUnsavedChanges(t *testing.T) {
 		before := len(b.dialogsSeen())
 		b.run(what, leave)
 		// The question comes, is answered Cancel, and the address comes back.
-		for deadline := time.Now().Add(10 * time.Second); len(b.dialogsSeen()) == before; time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s with unsaved changes asked nothing", what)
-			}
+		if !eventually(10*time.Second, func() bool { return len(b.dialogsSeen()) > before }) {
+			t.Fatalf("%s with unsaved changes asked nothing", what)
 		}
 		var back bool
 		_ = chromedp.Run(b.ctx, chromedp.Poll(`location.hash === '#/rules/new'`, &back, chromedp.WithPollingTimeout(5*time.Second)))

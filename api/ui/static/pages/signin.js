@@ -13,8 +13,9 @@ export async function render(view, ctx) {
   const submit = h('button', { type: 'submit' }, 'Sign in');
   const form = h('form', { class: 'card signin', novalidate: true },
     h('h1', {}, 'Sign in to Tripline'),
-    h('p', { class: 'muted' }, 'Paste an API key of your workspace. It was printed when Tripline first started, or make one with ',
-      h('code', {}, 'tripline keys create'), '.'),
+    h('p', { class: 'muted' }, 'Paste an API key of your workspace. It was printed when Tripline first started, or make one in the source folder with ',
+      h('code', {}, 'go run ./cmd/tripline keys create --workspace default'),
+      ' (with an installed binary: ', h('code', {}, 'tripline keys create --workspace default'), ').'),
     field('API key', key, { name: 'api_key' }),
     submit);
   form.addEventListener('submit', async (ev) => {
@@ -25,7 +26,7 @@ export async function render(view, ctx) {
       const s = await request('POST', '/ui/session', { api_key: key.value });
       ctx.signedIn(s);
     } catch (err) {
-      if (err.status === 401) err.errors = [{ field: 'api_key', message: 'No workspace has this key: check that it was copied whole, or make a new one with tripline keys create.' }];
+      if (err.status === 401) err.errors = [{ field: 'api_key', message: 'No workspace has this key: check that it was copied whole, or make a new one with go run ./cmd/tripline keys create --workspace default.' }];
       showProblem(form, err);
       key.focus();
     } finally {

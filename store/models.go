@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
@@ -121,7 +123,7 @@ func newRuleRow(r engine.Rule) (ruleRow, error) {
 	}
 	row := ruleRow{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Enabled: r.Enabled,
-		TriggerType: r.Trigger.Type, Trigger: string(trigger), Condition: r.Condition,
+		TriggerType: cmp.Or(r.Trigger.Type, strings.Join(r.Trigger.Types, ",")), Trigger: string(trigger), Condition: r.Condition,
 		Actions: string(actions), Frequency: string(freq),
 		CreatedAt: ts(r.CreatedAt), UpdatedAt: ts(r.UpdatedAt),
 	}

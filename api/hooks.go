@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,10 +30,10 @@ const (
 // hookInput is the body of POST /v1/hooks. Zapier sends target_url, Make's
 // webhooks module url; exactly one of them is set.
 type hookInput struct {
-	TargetURL string `json:"target_url"`
-	URL       string `json:"url"`
-	Event     string `json:"event"`
-	Condition string `json:"condition"`
+	TargetURL string          `json:"target_url"`
+	URL       string          `json:"url"`
+	Event     json.RawMessage `json:"event"` // a trigger type, "*" or a list: hookTrigger
+	Condition string          `json:"condition"`
 	hookParams
 }
 
@@ -41,7 +42,7 @@ type hookInput struct {
 type hookJSON struct {
 	ID         string  `json:"id"`
 	TargetURL  string  `json:"target_url"`
-	Event      string  `json:"event"`
+	Event      any     `json:"event"` // a trigger type, "*" or a list
 	Condition  *string `json:"condition"`
 	RuleID     string  `json:"rule_id"`
 	EndpointID string  `json:"endpoint_id"`
@@ -52,7 +53,7 @@ type hookJSON struct {
 }
 
 func renderHook(h Hook) hookJSON {
-	return hookJSON{ID: h.ID, TargetURL: h.TargetURL, Event: h.Event, Condition: optional(h.Condition),
+	return hookJSON{ID: h.ID, TargetURL: h.TargetURL, Event: hookEventJSON(h.Event), Condition: optional(h.Condition),
 		RuleID: h.RuleID, EndpointID: h.EndpointID, Params: map[string]any{}, CreatedAt: timestamp(h.CreatedAt)}
 }
 
@@ -111,13 +112,17 @@ func (s *server) createHook(c *gin.Context) {
 			}
 		}
 	}
+	trigger, event, msg := hookTrigger(in.Event)
+	if msg != "" {
+		errs.add("event", msg)
+	}
 	h := Hook{ID: id.NewAt(hookIDPrefix, now), WorkspaceID: ws, EndpointID: ep.ID, TargetURL: ep.URL,
-		Event: in.Event, Condition: strings.TrimSpace(in.Condition), CreatedAt: now}
+		Event: event, Condition: strings.TrimSpace(in.Condition), CreatedAt: now}
 	ep.Name = "REST hook " + h.ID
 	ep.Description = "Managed by REST hook " + h.ID + "; DELETE /v1/hooks/" + h.ID + " removes it."
 	rule := engine.Rule{
-		ID: id.NewAt(id.Rule, now), WorkspaceID: ws, Name: fmt.Sprintf("REST hook %s: %s", h.ID, in.Event), Enabled: true,
-		Trigger: in.trigger(in.Event), Condition: h.Condition,
+		ID: id.NewAt(id.Rule, now), WorkspaceID: ws, Name: fmt.Sprintf("REST hook %s: %s", h.ID, event), Enabled: true,
+		Trigger: in.withParams(trigger), Condition: h.Condition,
 		Actions:   []engine.Action{{Type: engine.ActionWebhook, EndpointID: ep.ID}},
 		CreatedAt: now, UpdatedAt: now,
 	}

@@ -205,7 +205,12 @@ type hookParams struct {
 
 // trigger is the rule trigger of a hook on event with these params.
 func (p hookParams) trigger(event string) engine.Trigger {
-	return engine.Trigger{Type: event, Tag: p.Tag, Field: p.Field, Info: p.Info, Sequence: p.Sequence,
+	return p.withParams(engine.Trigger{Type: event})
+}
+
+// withParams is t (its type or types) with these params.
+func (p hookParams) withParams(t engine.Trigger) engine.Trigger {
+	return engine.Trigger{Type: t.Type, Types: t.Types, Tag: p.Tag, Field: p.Field, Info: p.Info, Sequence: p.Sequence,
 		Assignee: p.Assignee, Author: p.Author, Name: p.Name, Direction: p.Direction, Amount: p.Amount,
 		Unit: p.Unit, At: p.At, Timezone: p.Timezone}
 }
@@ -256,7 +261,11 @@ func hookRuleErrors(err error, errs *fieldErrors) error {
 	for _, f := range ve.Fields {
 		switch {
 		case f.Field == "trigger.type":
-			errs.add("event", f.Message)
+			if !slices.ContainsFunc(*errs, func(e tripline.FieldError) bool { return e.Field == "event" }) {
+				errs.add("event", f.Message)
+			}
+		case strings.HasPrefix(f.Field, "trigger.types"):
+			errs.add("event"+strings.TrimPrefix(f.Field, "trigger.types"), f.Message)
 		case strings.HasPrefix(f.Field, "trigger."):
 			f.Field = strings.TrimPrefix(f.Field, "trigger.")
 			if !slices.ContainsFunc(*errs, func(e tripline.FieldError) bool { return e.Field == f.Field }) {

@@ -92,6 +92,7 @@ var userTypeNames = strings.NewReplacer(
 	"type triggers.Fields", "event", "triggers.Fields", "event",
 	"*triggers.CustomFieldChange", "custom_field", "triggers.CustomFieldChange", "custom_field",
 	"*triggers.Message", "message", "triggers.Message", "message",
+	"triggers.Change", "change",
 	"engine.Env", "the environment",
 )
 

@@ -12,7 +12,10 @@ import (
 type index struct {
 	version int64
 	byKey   map[indexKey][]*compiledRule
-	all     map[string]*compiledRule // by rule id, to reuse compilations on reload
+	// wildcard holds the rules of every trigger type ("*"): one extra
+	// bucket every trigger event looks at, not a scan of the rules.
+	wildcard []*compiledRule
+	all      map[string]*compiledRule // by rule id, to reuse compilations on reload
 
 	// datetime holds the datetime_based_trigger rules by the field they
 	// watch. They are not in byKey: they fire from the scheduler (FireDue),
@@ -55,8 +58,18 @@ func buildIndex(version int64, rules []Rule, folders []Folder, prev *index, log 
 			ix.datetime[cr.datetime.Field] = append(ix.datetime[cr.datetime.Field], cr)
 			continue
 		}
-		k := indexKey{triggerType: cr.Trigger.Type, param: cr.param}
-		ix.byKey[k] = append(ix.byKey[k], cr)
+		switch {
+		case cr.matchParams != nil:
+			ix.wildcard = append(ix.wildcard, cr)
+		case cr.typeParam != nil:
+			for _, typ := range cr.Trigger.Types {
+				k := indexKey{triggerType: typ, param: cr.typeParam[typ]}
+				ix.byKey[k] = append(ix.byKey[k], cr)
+			}
+		default:
+			k := indexKey{triggerType: cr.Trigger.Type, param: cr.param}
+			ix.byKey[k] = append(ix.byKey[k], cr)
+		}
 	}
 	return ix
 }
@@ -73,9 +86,18 @@ func reuse(prev *index, r *Rule) *compiledRule {
 }
 
 // candidates returns the active rules a trigger event may fire, in rule id
-// (creation) order within each key.
+// (creation) order within each key: the rules of its type without a
+// parameter, the "*" rules, then the rules of its type and parameter values.
 func (ix *index) candidates(te *triggers.TriggerEvent) []*compiledRule {
 	out := ix.byKey[indexKey{triggerType: te.Type}]
+	if len(ix.wildcard) > 0 {
+		out = out[:len(out):len(out)] // appending must not write into the bucket
+		for _, cr := range ix.wildcard {
+			if cr.matchesAll(te) {
+				out = append(out, cr)
+			}
+		}
+	}
 	spec, ok := triggers.Lookup(te.Type)
 	if !ok || spec.MatchParam == "" {
 		return out

@@ -29,10 +29,15 @@ const (
 // compiledRule is a rule ready to match: its condition and templates compiled.
 type compiledRule struct {
 	Rule
-	param    string      // the value of the trigger's match parameter; "" matches all
-	cond     *vm.Program // nil when the rule has no condition
-	actions  []compiledAction
-	datetime *DatetimeSchedule // set for datetime_based_trigger rules
+	param string // the value of the trigger's match parameter; "" matches all
+	// Rules of several types or all: typeParam holds, for each of Types, the
+	// value of that type's match parameter ("" when unset or it has none);
+	// matchParams, for "*" rules, the match parameters set, by name.
+	typeParam   map[string]string
+	matchParams map[string]string
+	cond        *vm.Program // nil when the rule has no condition
+	actions     []compiledAction
+	datetime    *DatetimeSchedule // set for datetime_based_trigger rules
 }
 
 type compiledAction struct {
@@ -73,32 +78,10 @@ func compileRule(r *Rule) (*compiledRule, error) {
 		add("name", fmt.Sprintf("is longer than %d characters", MaxRuleNameLength))
 	}
 
-	spec, ok := triggers.Lookup(r.Trigger.Type)
-	if !ok {
-		types := make([]string, 0, 32)
-		for _, s := range triggers.Catalogue() {
-			types = append(types, s.Type)
-		}
-		msg := "is required; one of: " + strings.Join(types, ", ")
-		if r.Trigger.Type != "" {
-			msg = fmt.Sprintf("%q is not a trigger type; use one of: %s", r.Trigger.Type, strings.Join(types, ", "))
-		}
-		add("trigger.type", msg)
+	if r.Trigger.Type == AllTypes || len(r.Trigger.Types) > 0 {
+		compileMultiTrigger(cr, &r.Trigger, add)
 	} else {
-		cr.datetime = compileDatetime(&r.Trigger, add)
-		for name, v := range r.Trigger.params() {
-			param := slices.IndexFunc(spec.Params, func(p triggers.Param) bool { return p.Name == name })
-			switch {
-			case *v == "":
-			case param < 0:
-				add("trigger."+name, fmt.Sprintf("is not a parameter of %s", spec.Type))
-			case len(spec.Params[param].Enum) > 0 && !slices.Contains(spec.Params[param].Enum, *v):
-				add("trigger."+name, fmt.Sprintf("%q is not one of: %s", *v, strings.Join(spec.Params[param].Enum, ", ")))
-			}
-		}
-		if spec.MatchParam != "" {
-			cr.param = *r.Trigger.params()[spec.MatchParam]
-		}
+		compileSingleTrigger(cr, &r.Trigger, add)
 	}
 
 	if strings.TrimSpace(r.Condition) != "" {

@@ -246,7 +246,7 @@ func (s *Simulator) simulateRule(o *RuleOutcome, cr *compiledRule, ws string, te
 	for i := range tes {
 		te := &tes[i]
 		switch {
-		case te.Type != cr.Trigger.Type:
+		case !cr.hasType(te.Type):
 			continue
 		case !candidates[i][cr.ID]:
 			better(ReasonTriggerParam)

@@ -39,16 +39,20 @@ type Folder struct {
 }
 
 // Trigger is a rule's "when this happens": a trigger type and its parameters.
-// Only the parameters of the type's catalogue entry may be set.
+// Only the parameters of the type's catalogue entry may be set. Instead of one
+// Type, a rule may name several in Types, or every type with Type "*"
+// (AllTypes), including types added in later versions; a parameter then
+// applies to the types that have it and the others ignore it.
 type Trigger struct {
-	Type     string `json:"type"`
-	Tag      string `json:"tag,omitempty"`
-	Field    string `json:"field,omitempty"`
-	Info     string `json:"info,omitempty"`
-	Sequence string `json:"sequence,omitempty"`
-	Assignee string `json:"assignee,omitempty"`
-	Author   string `json:"author,omitempty"`
-	Name     string `json:"name,omitempty"`
+	Type     string   `json:"type,omitempty"`
+	Types    []string `json:"types,omitempty"`
+	Tag      string   `json:"tag,omitempty"`
+	Field    string   `json:"field,omitempty"`
+	Info     string   `json:"info,omitempty"`
+	Sequence string   `json:"sequence,omitempty"`
+	Assignee string   `json:"assignee,omitempty"`
+	Author   string   `json:"author,omitempty"`
+	Name     string   `json:"name,omitempty"`
 
 	// datetime_based_trigger (Field is the date field); see docs/datetime.md.
 	Direction string `json:"direction,omitempty"` // before, after or on (the default)

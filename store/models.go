@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
@@ -124,7 +125,7 @@ func newRuleRow(r engine.Rule) (ruleRow, error) {
 	}
 	row := ruleRow{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Enabled: r.Enabled,
-		TriggerType: r.Trigger.Type, Trigger: string(trigger), Condition: r.Condition,
+		TriggerType: cmp.Or(r.Trigger.Type, strings.Join(r.Trigger.Types, ",")), Trigger: string(trigger), Condition: r.Condition,
 		Actions: string(actions), Frequency: string(freq),
 		CreatedAt: ts(r.CreatedAt), UpdatedAt: ts(r.UpdatedAt),
 	}

@@ -282,6 +282,10 @@ type Event struct {
 
 	Name string         `json:"name,omitempty"`
 	Data map[string]any `json:"data,omitempty"`
+
+	// Source is the inbound source the event came through (SPEC section
+	// 13); nil for POST /v1/events. It is set by Tripline, never decoded.
+	Source *Source `json:"-"`
 }
 
 // FieldError is one problem with one field of an inbound event or contact patch.

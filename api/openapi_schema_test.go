@@ -9,6 +9,7 @@ import (
 
 	"github.com/tripline/tripline/api/openapi"
 	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/sources"
 	"github.com/tripline/tripline/triggers"
 )
 
@@ -54,6 +55,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"RuleOutcome": engine.RuleOutcome{}, "SimulatedAction": engine.SimulatedAction{},
 		"Contact": triggers.Contact{}, "ContactState": triggers.Contact{}, "Conversation": triggers.Conversation{},
 		"HookInput": hookInput{}, "Hook": hookJSON{},
+		"SourceInput": sourceInput{}, "Source": sourceJSON{}, "SourceVerify": verifyJSON{}, "SourceTryInput": tryJSON{},
+		"SourceTryResult": tryAnswer{}, "SourceProblem": sources.Problem{}, "SourceRequest": requestJSON{}, "SourceIngestResult": ingestJSON{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

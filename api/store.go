@@ -55,6 +55,7 @@ type Store interface {
 	HookStore
 	OpsStore
 	SessionStore
+	SourceStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,
 	// contacts, last fires); they write nothing.
@@ -83,6 +84,7 @@ type DeliveryListParams struct {
 	Event      string
 	Status     actions.Status
 	Since      time.Time // created at or after; zero for all
+	SourceID   string    // deliveries of trigger events from this inbound source
 }
 
 // DeliveryStatsParams select the deliveries GET /v1/deliveries/stats

@@ -40,9 +40,13 @@ type Source struct {
 	Verify *Verify
 	// Mapping is the custom kind's mapping as the user wrote it; nil for the
 	// built-in kinds, whose mapping is BuiltinMapping(Kind).
-	Mapping   json.RawMessage
-	Enabled   bool
-	TokenHash string // HashToken of the ingest token; the token itself is never stored
+	Mapping json.RawMessage
+	Enabled bool
+	// Token is the ingest token, stored sealed like endpoint secrets so that
+	// ingest_url can be shown again; TokenHash (HashToken) is what
+	// POST /in/{token} looks the source up by.
+	Token     string
+	TokenHash string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -34,21 +34,9 @@ func TestMigration0009DropsAndRollsBack(t *testing.T) {
 			}
 
 			// The schema 0008 left, in a database of its own.
-			url := filepath.Join(t.TempDir(), "at0008.db")
-			if dialect == store.DialectPostgres {
-				url = storetest.PostgresURL(t)
-			}
-			at0008, err := store.Open(ctx, store.Config{URL: url})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = at0008.Close() })
-			if err := at0008.MigrateTo(ctx, "0008_delivery_stats"); err != nil {
-				t.Fatal(err)
-			}
-			want0008 := schema(at0008)
-
-			s := storetest.Open(t, dialect) // migrated to the last
+			want0008 := schema(openMigratedTo(t, dialect, "0008_delivery_stats"))
+			// Migrated to 0009 only: later migrations are not this test's.
+			s := openMigratedTo(t, dialect, "0009_hot_path")
 			got0009 := schema(s)
 			dropped := slices.DeleteFunc(slices.Clone(want0008), func(o string) bool { return slices.Contains(got0009, o) })
 			wantDropped := []string{"attempts_at_idx", "deliveries_created_at_idx", "deliveries_workspace_created_at_idx", "trigger_events_created_at_idx"}
@@ -72,7 +60,7 @@ func TestMigration0009DropsAndRollsBack(t *testing.T) {
 			f := setup(t, s)
 			f.insertDeliveries(t, f.newDelivery(t0))
 			c := f.claim(t, "w1", t0, 1)
-			err = s.DeliveryRecordOutcomes(ctx, actions.DeliveryRecordOutcomesParams{Owner: "w1", Outcomes: []actions.Outcome{{
+			err := s.DeliveryRecordOutcomes(ctx, actions.DeliveryRecordOutcomesParams{Owner: "w1", Outcomes: []actions.Outcome{{
 				Attempt: actions.Attempt{ID: id.NewAt(id.Attempt, t0), DeliveryID: c[0].Delivery.ID, At: t0, StatusCode: 200},
 				Status:  actions.StatusSucceeded, AttemptCount: 1, LastStatusCode: 200, DeliveredAt: new(t0.Add(time.Second)),
 			}}})
@@ -86,7 +74,7 @@ func TestMigration0009DropsAndRollsBack(t *testing.T) {
 			if got := schema(s); !slices.Equal(got, want0008) {
 				t.Errorf("schema after rolling back 0009:\n%s\nwant, as 0008 left it:\n%s", strings.Join(got, "\n"), strings.Join(want0008, "\n"))
 			}
-			if err := s.Migrate(ctx); err != nil {
+			if err := s.MigrateTo(ctx, "0009_hot_path"); err != nil {
 				t.Fatalf("migrate again: %v", err)
 			}
 			if got := schema(s); !slices.Equal(got, got0009) {
@@ -97,4 +85,57 @@ func TestMigration0009DropsAndRollsBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMigration0012RollsBack migrates to the last migration, rolls 0012
+// back and migrates again.
+func TestMigration0012RollsBack(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			s := storetest.Open(t, dialect)
+			before, err := s.SchemaIndexesAndForeignKeys(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MigrateTo(ctx, "0012_sources"); err != nil {
+				t.Fatal(err)
+			}
+			for s.LastMigration(ctx) != "0012_sources" {
+				if err := s.RollbackLastMigration(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.RollbackLastMigration(ctx); err != nil {
+				t.Fatalf("roll back 0012: %v", err)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatalf("migrate again: %v", err)
+			}
+			after, _ := s.SchemaIndexesAndForeignKeys(ctx)
+			if !slices.Equal(before, after) {
+				t.Errorf("schema after the round trip:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+			}
+		})
+	}
+}
+
+// openMigratedTo opens a database of its own migrated up to migration id.
+func openMigratedTo(t *testing.T, dialect, migration string) *store.Store {
+	t.Helper()
+	url := filepath.Join(t.TempDir(), "tripline.db")
+	if dialect == store.DialectPostgres {
+		url = storetest.PostgresURL(t)
+	}
+	s, err := store.Open(t.Context(), store.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.MigrateTo(t.Context(), migration); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

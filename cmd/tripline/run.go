@@ -55,6 +55,7 @@ type config struct {
 
 	Retention   retention     // TRIPLINE_RETENTION, default 720h (30 days)
 	SecretGrace time.Duration // TRIPLINE_SECRET_ROTATION_GRACE, default 24h
+	PublicURL   string        // TRIPLINE_PUBLIC_URL, default: the address each request came to
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -74,6 +75,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	c.Retention = retention(720 * time.Hour)
 	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
 	fs.DurationVar(&c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
+	fs.StringVar(&c.PublicURL, "public-url", "", "Tripline's address as webhook senders reach it, the base of sources' ingest_url (default: the address each API request came to)")
 	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "how long a worker owns a claimed delivery; after a crash another takes it over after this (default: 60s plus the longest endpoint timeout)")
 }
 
@@ -364,7 +366,8 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
-		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler()})
+		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler(),
+		PublicURL: cfg.PublicURL})
 	if err != nil {
 		return err
 	}

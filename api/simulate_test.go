@@ -57,7 +57,8 @@ func TestSimulate(t *testing.T) {
 		"contact": map[string]any{"name": "Ann", "channel": "whatsapp"},
 	}).want(t, http.StatusOK)
 	tes := res.Body["trigger_events"].([]any)
-	if len(tes) != 1 || tes[0].(map[string]any)["contact"].(map[string]any)["subscribed"] != true { // a given contact is not new
+	if len(tes) != 2 || tes[0].(map[string]any)["contact"].(map[string]any)["subscribed"] != true || // a given contact is not new
+		tes[1].(map[string]any)["type"] != "contact_changed" {
 		t.Fatalf("trigger events: %s", res.Raw)
 	}
 	rules := res.Body["rules"].([]any)

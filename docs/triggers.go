@@ -27,7 +27,10 @@ const (
 const newContact = `{"type": "contact_updated", "contact_id": "c_123", "contact": {"name": "John Smith", "first_name": "John", "last_name": "Smith", "email": "john@example.com", "phone": "+15551234567", "channel": "whatsapp", "custom_fields": {"budget": 10000}}}`
 
 // A conversation being opened for that contact.
-const opened = `{"type": "conversation_opened", "contact_id": "c_123", "conversation_id": "cv_9"}`
+const opened = `{"type": "conversation_opened", "contact_id": "c_123", "conversation_id": "cv_9", "by": "visitor"}`
+
+// The contact being banned by an agent.
+const banned = `{"type": "contact_banned", "contact_id": "c_123", "by": "maria@example.com"}`
 
 // sampleScripts holds, for each trigger type that inbound events cause, the
 // events that lead to one: the last event causes the trigger event sampled;
@@ -44,6 +47,13 @@ var sampleScripts = map[string][]string{
 		`{"type": "tag_removed", "contact_id": "c_123", "tag": "vip"}`},
 	triggers.TriggerContactUnsubscribed: {newContact,
 		`{"type": "contact_updated", "contact_id": "c_123", "contact": {"subscribed": false}}`},
+	triggers.TriggerContactBanned: {newContact, banned},
+	triggers.TriggerContactUnbanned: {newContact, banned,
+		`{"type": "contact_unbanned", "contact_id": "c_123", "by": "maria@example.com"}`},
+	triggers.TriggerContactChanged: {newContact,
+		`{"type": "contact_updated", "contact_id": "c_123", "contact": {"email": "john.smith@example.com", "tags": ["vip"], "custom_fields": {"budget": 12000, "plan": "pro"}}}`},
+	triggers.TriggerOfflineMessageCreated: {
+		`{"type": "offline_message_created", "contact_id": "c_123", "contact": {"name": "John Smith", "email": "john@example.com", "phone": "+15551234567", "channel": "web"}, "message": {"id": "om_1", "text": "Please call me back tomorrow morning."}}`},
 	triggers.TriggerConversationOpened: {newContact, opened},
 	triggers.TriggerConversationClosed: {newContact, opened,
 		`{"type": "conversation_closed", "contact_id": "c_123", "conversation_id": "cv_9", "summary": "Asked for the delivery date; told Friday.", "message_count": 2, "duration_seconds": 340, "messages": [{"author": "visitor", "text": "When will my order arrive?", "at": "2026-11-22T09:54:20Z"}, {"author": "agent", "text": "On Friday.", "at": "2026-11-22T10:00:00Z"}]}`},
@@ -72,7 +82,7 @@ var sampleScripts = map[string][]string{
 		`{"type": "contact_updated", "contact_id": "c_456", "contact": {"name": "Ann Lee"}}`,
 		`{"type": "contact_referred", "contact_id": "c_123", "referred_contact_id": "c_456", "ref_name": "spring-promo", "reflink_id": "rl_7"}`},
 	triggers.TriggerMessageCreated: {newContact, opened,
-		`{"type": "message_created", "contact_id": "c_123", "conversation_id": "cv_9", "message_id": "m_1", "author": "visitor", "text": "Is the red one in stock?"}`},
+		`{"type": "message_created", "contact_id": "c_123", "conversation_id": "cv_9", "message_id": "m_1", "author": "ai", "text": "Yes, the red one ships today.", "data": {"score": 0.85, "cost_credits": 20, "client_ip": "203.0.113.7"}}`},
 	triggers.TriggerChatRated: {newContact, opened,
 		`{"type": "chat_rated", "contact_id": "c_123", "conversation_id": "cv_9", "rating": 5, "comment": "Quick and kind."}`},
 	triggers.TriggerCustom: {newContact,

@@ -97,6 +97,7 @@ var userTypeNames = strings.NewReplacer(
 	"*triggers.CustomFieldChange", "custom_field", "triggers.CustomFieldChange", "custom_field",
 	"*triggers.Message", "message", "triggers.Message", "message",
 	"triggers.Source", "source",
+	"triggers.Change", "change",
 	"engine.Env", "the environment",
 )
 

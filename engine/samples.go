@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tripline/tripline/triggers"
@@ -29,8 +30,9 @@ func sampleStory() []triggers.Event {
 		{Type: triggers.EventTagApplied, ContactID: "c_123", Tag: "Order Closed"},
 		{Type: triggers.EventTagApplied, ContactID: "c_123", Tag: "vip"},
 		{Type: triggers.EventTagRemoved, ContactID: "c_123", Tag: "vip"},
-		{Type: triggers.EventConversationOpened, ContactID: "c_123", ConversationID: "cv_9"},
-		{Type: triggers.EventMessageCreated, ContactID: "c_123", ConversationID: "cv_9", MessageID: "m_1", Author: "visitor", Text: "Hi, what does shipping cost?"},
+		{Type: triggers.EventConversationOpened, ContactID: "c_123", ConversationID: "cv_9", By: "visitor"},
+		{Type: triggers.EventMessageCreated, ContactID: "c_123", ConversationID: "cv_9", MessageID: "m_1", Author: "visitor", Text: "Hi, what does shipping cost?",
+			Data: map[string]any{"client_ip": "203.0.113.7"}},
 		{Type: triggers.EventConversationTransferredToHuman, ContactID: "c_123", ConversationID: "cv_9", By: "bot"},
 		{Type: triggers.EventConversationAssigned, ContactID: "c_123", ConversationID: "cv_9", Assignee: "anna@example.com", By: "bot"},
 		{Type: triggers.EventMarkedAsFollowUp, ContactID: "c_123", ConversationID: "cv_9", By: "anna@example.com"},
@@ -47,6 +49,10 @@ func sampleStory() []triggers.Event {
 		{Type: triggers.EventUnsubscribedFromSequence, ContactID: "c_123", SequenceID: "seq_1", SequenceName: "welcome"},
 		{Type: triggers.EventContactReferred, ContactID: "c_123", ReferredContactID: "c_456", RefName: "friends", ReflinkID: "rl_1"},
 		{Type: triggers.EventContactReferred, ContactID: "c_123", ReferredContactID: "c_456", RefName: "friends", ReflinkID: "rl_1"},
+		{Type: triggers.EventOfflineMessageCreated, ContactID: "c_123", Message: &triggers.InboundMessage{ID: "om_1", Text: "Please call me back tomorrow."},
+			Contact: triggers.ContactPatch{"phone": raw(`"+15557654321"`)}},
+		{Type: triggers.EventContactBanned, ContactID: "c_123", By: "anna@example.com"},
+		{Type: triggers.EventContactUnbanned, ContactID: "c_123", By: "anna@example.com"},
 		{Type: triggers.EventCustom, ContactID: "c_123", Name: "order_paid", Data: map[string]any{"order_id": "o_77", "total": 129.9}},
 		{Type: triggers.EventContactUpdated, ContactID: "c_123", Contact: triggers.ContactPatch{"subscribed": raw(`false`)}},
 	}
@@ -114,6 +120,10 @@ func SampleFor(t Trigger, te triggers.TriggerEvent) triggers.TriggerEvent {
 		}
 	case t.Tag != "":
 		f.Tag = t.Tag
+	case t.Field != "" && te.Type == triggers.TriggerContactChanged:
+		if !slices.ContainsFunc(f.Changes, func(c triggers.Change) bool { return c.Field == t.Field }) {
+			f.Changes = append([]triggers.Change{{Field: t.Field}}, f.Changes...)
+		}
 	case t.Field != "" && f.CustomField != nil:
 		cf := *f.CustomField
 		cf.Name = t.Field

@@ -80,7 +80,7 @@ func TestSimulate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.TriggerEvents) != 1 || res.TriggerEvents[0].Type != triggers.TriggerTagApplied {
+	if len(res.TriggerEvents) != 2 || res.TriggerEvents[0].Type != triggers.TriggerTagApplied || res.TriggerEvents[1].Type != triggers.TriggerContactChanged {
 		t.Fatalf("trigger events: %+v", res.TriggerEvents)
 	}
 	want := map[string]string{

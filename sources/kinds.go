@@ -43,8 +43,11 @@ func chatonboMapping() Mapping {
 		// the conversation or lead id, so the key is the event name with them.
 		ID: &Value{Paths: []string{"[event,lead.id,conversation.id]"}},
 		Events: map[string]EventMap{
-			"new_lead":         {Type: "contact_updated", Fields: contact},
-			"new_conversation": {Type: "conversation_opened", Fields: with(contact, map[string]Value{"conversation_id": p("conversation.id")})},
+			"new_lead": {Type: "contact_updated", Fields: contact},
+			"new_conversation": {Type: "conversation_opened", Fields: with(contact, map[string]Value{
+				"conversation_id": p("conversation.id"),
+				"by":              {Paths: []string{"conversation.startedBy"}, Lit: json.RawMessage(`"visitor"`)},
+			})},
 			"conversation_ended": {Type: "conversation_closed", Fields: with(contact, map[string]Value{
 				"conversation_id":  p("conversation.id"),
 				"summary":          p("conversation.summary"),
@@ -74,7 +77,10 @@ func onWebChatMapping() Mapping {
 		Event: &Value{Paths: []string{"event"}, Header: "X-OWC-Event"},
 		ID:    &Value{Paths: []string{"delivery_id"}, Header: "X-OWC-Delivery"},
 		Events: map[string]EventMap{
-			"chat.created": {Type: "conversation_opened", Fields: chat},
+			// A chat is started by a visitor, a trigger, the AI chatbot or an agent.
+			"chat.created": {Type: "conversation_opened", Fields: with(chat, map[string]Value{
+				"by": {Paths: []string{"data.chat.started_by", "data.started_by", "chat.started_by"}, Lit: json.RawMessage(`"visitor"`)},
+			})},
 			"chat.assigned": {Type: "conversation_assigned", Fields: with(chat, map[string]Value{
 				"assignee": p("data.agent.name", "agent.name", "data.agent.id", "agent.id", "data.chat.agent.name"),
 			})},
@@ -94,11 +100,20 @@ func onWebChatMapping() Mapping {
 				"author":     p("data.message.author", "message.author"),
 				"text":       p("data.message.text", "message.text"),
 			})},
-			"visitor.updated": {Type: "contact_updated", Fields: contact},
-			"visitor.*":       {Type: "contact_updated", Fields: contact},
+			"offline_message.created": {Type: "offline_message_created", Fields: with(contact, map[string]Value{
+				"message.id":   p("data.offline_message.id", "data.message.id", "offline_message.id", "message.id"),
+				"message.text": p("data.offline_message.text", "data.offline_message.message", "data.message.text", "offline_message.text", "message.text"),
+			})},
+			"visitor.updated":  {Type: "contact_updated", Fields: contact},
+			"visitor.banned":   {Type: "contact_banned", Fields: with(contact, map[string]Value{"by": agentBy})},
+			"visitor.unbanned": {Type: "contact_unbanned", Fields: with(contact, map[string]Value{"by": agentBy})},
+			"visitor.*":        {Type: "contact_updated", Fields: contact},
 		},
 	}
 }
+
+// agentBy is the agent who banned or unbanned a visitor.
+var agentBy = Value{Paths: []string{"data.agent.name", "data.agent.id", "agent.name", "data.by", "by"}}
 
 func pollybotMapping() Mapping {
 	lead := map[string]Value{
@@ -161,6 +176,13 @@ func chatDataMapping() Mapping {
 				"conversation_id":                  p("conversation_id"),
 				"author":                           lit("ai"),
 				"text":                             p("answer.content"),
+				// The answer's facts ride on the trigger event's data.
+				"data.score":        p("answer.score"),
+				"data.client_ip":    p("client_ip"),
+				"data.cost_credits": p("cost_credits"),
+				"data.source":       p("source"),
+				"data.chatbot_id":   p("chatbot_id"),
+				"data.messages":     p("messages"),
 			}},
 		},
 	}

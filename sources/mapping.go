@@ -158,6 +158,16 @@ var stringFields = map[string]func(e *triggers.Event, s string){
 	"text":                func(e *triggers.Event, s string) { e.Text = s },
 	"comment":             func(e *triggers.Event, s string) { e.Comment = s },
 	"name":                func(e *triggers.Event, s string) { e.Name = s },
+	"message.id":          func(e *triggers.Event, s string) { inboundMessage(e).ID = s },
+	"message.text":        func(e *triggers.Event, s string) { inboundMessage(e).Text = s },
+}
+
+// inboundMessage returns the event's offline message, made when absent.
+func inboundMessage(e *triggers.Event) *triggers.InboundMessage {
+	if e.Message == nil {
+		e.Message = &triggers.InboundMessage{}
+	}
+	return e.Message
 }
 
 // intFields set the whole-number fields of an event.
@@ -266,6 +276,8 @@ func compileEvent(at, key string, em EventMap) (*compiledEvent, []FieldError) {
 		switch {
 		case f == "contact_id" || (stringFields[f] != nil && slices.Contains(own, f)):
 			cf.kind = kindString
+		case stringFields[f] != nil && strings.HasPrefix(f, "message.") && slices.Contains(own, "message"):
+			cf.kind = kindString // offline_message_created: message.id, message.text
 		case intFields[f] != nil && slices.Contains(own, f):
 			cf.kind = kindInt
 		case f == "messages" && slices.Contains(own, f):

@@ -25,10 +25,16 @@ import (
 // they come in this order: new_contact and new_lead when the contact is new;
 // then the changes in catalogue order (new_lead, contact_info_updated,
 // custom_field_changed by field name, tag_applied, tag_removed,
-// contact_unsubscribed, the conversation triggers, subscribed_to_sequence,
-// unsubscribed_from_sequence); then, for contact_referred, the referred
-// contact's new_contact; last the occurrence (contact_referred_*,
-// message_created, chat_rated, custom).
+// contact_unsubscribed, contact_banned, contact_unbanned, the conversation
+// triggers, subscribed_to_sequence, unsubscribed_from_sequence) and then one
+// contact_changed listing them all; then, for contact_referred, the referred
+// contact's triggers; last the occurrence (contact_referred_*,
+// message_created, offline_message_created, chat_rated, custom).
+//
+// contact_changed fires once per event and contact whose state the event
+// changed in any way (every key of SPEC section 3 but updated_at; a custom
+// field is custom_fields.NAME), never when nothing changed, and not on a
+// contact's first appearance, which is new_contact's.
 //
 // On a contact's first appearance the event's contact patch is its initial
 // state and fires no per-field trigger, but the event's own change is a real
@@ -71,7 +77,11 @@ func Apply(contacts map[string]*Contact, ev Event, now time.Time) ([]TriggerEven
 		a.add(ev.ContactID, typ, Fields{ReferredContactID: ev.ReferredContactID, RefName: ev.RefName, ReflinkID: ev.ReflinkID})
 	case EventMessageCreated:
 		occurrence.Message = &Message{ID: ev.MessageID, Author: ev.Author, Text: ev.Text}
+		occurrence.Data = ev.Data
 		a.add(ev.ContactID, TriggerMessageCreated, occurrence)
+	case EventOfflineMessageCreated:
+		// The visitor writes an offline message; its details came in the patch.
+		a.add(ev.ContactID, TriggerOfflineMessageCreated, Fields{Message: &Message{ID: ev.Message.ID, Author: "visitor", Text: ev.Message.Text}})
 	case EventChatRated:
 		occurrence.Rating, occurrence.Comment = ev.Rating, ev.Comment
 		a.add(ev.ContactID, TriggerChatRated, occurrence)
@@ -140,6 +150,7 @@ func (a *applier) update(contactID string, ops []patchOp, own func(*Contact, Eve
 		after = prev // unchanged: the caller can tell by the pointer
 	default:
 		after.UpdatedAt = a.now
+		a.add(contactID, TriggerContactChanged, Fields{Changes: contactChanges(prev, after)})
 	}
 	a.previous[contactID] = prev
 	a.contacts[contactID] = after
@@ -189,18 +200,8 @@ var diffs = []func(o, n *Contact, ev Event) []change{
 	},
 	func(o, n *Contact, _ Event) []change {
 		var out []change
-		names := slices.Sorted(maps.Keys(n.CustomFields))
-		for name := range o.CustomFields {
-			if _, ok := n.CustomFields[name]; !ok {
-				names = append(names, name)
-			}
-		}
-		slices.Sort(names)
-		for _, name := range names {
-			was, is := o.CustomFields[name], n.CustomFields[name]
-			if !jsonEqual(was, is) {
-				out = append(out, change{TriggerCustomFieldChanged, Fields{CustomField: &CustomFieldChange{name, cloneJSON(was), cloneJSON(is)}}})
-			}
+		for _, cf := range customFieldChanges(o, n) {
+			out = append(out, change{TriggerCustomFieldChanged, Fields{CustomField: &cf}})
 		}
 		return out
 	},
@@ -211,6 +212,22 @@ var diffs = []func(o, n *Contact, ev Event) []change{
 	func(o, n *Contact, _ Event) []change {
 		if o.Subscribed && !n.Subscribed {
 			return []change{{typ: TriggerContactUnsubscribed}}
+		}
+		return nil
+	},
+	func(o, n *Contact, ev Event) []change {
+		// by is the event's when the event is the ban; a patch names no one.
+		by := func(typ string) string {
+			if ev.Type == typ {
+				return ev.By
+			}
+			return ""
+		}
+		switch {
+		case !o.Banned && n.Banned:
+			return []change{{TriggerContactBanned, Fields{BannedBy: by(EventContactBanned)}}}
+		case o.Banned && !n.Banned:
+			return []change{{TriggerContactUnbanned, Fields{UnbannedBy: by(EventContactUnbanned)}}}
 		}
 		return nil
 	},
@@ -248,7 +265,12 @@ var conversationDiffs = []struct {
 	fires func(o, n Conversation) bool
 	fill  func(f *Fields, o, n Conversation, ev Event)
 }{
-	{TriggerConversationOpened, func(o, n Conversation) bool { return became(o.Status, n.Status, StatusOpen) }, nil},
+	{TriggerConversationOpened, func(o, n Conversation) bool { return became(o.Status, n.Status, StatusOpen) },
+		func(f *Fields, _, _ Conversation, ev Event) {
+			if ev.Type == EventConversationOpened { // a transfer's by is not who opened it
+				f.OpenedBy = ev.By
+			}
+		}},
 	{TriggerConversationClosed, func(o, n Conversation) bool { return became(o.Status, n.Status, StatusClosed) },
 		func(f *Fields, _, _ Conversation, ev Event) {
 			f.Summary, f.Messages = ev.Summary, ev.Messages
@@ -288,6 +310,82 @@ func diffConversation(o, n *Contact, ev Event) []change {
 		}
 	}
 	return out
+}
+
+// customFieldChanges returns the custom fields whose values differ between
+// two states, by name, with copies of their values (nil when absent).
+func customFieldChanges(o, n *Contact) []CustomFieldChange {
+	names := slices.Sorted(maps.Keys(n.CustomFields))
+	for name := range o.CustomFields {
+		if _, ok := n.CustomFields[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	var out []CustomFieldChange
+	for _, name := range names {
+		if was, is := o.CustomFields[name], n.CustomFields[name]; !jsonEqual(was, is) {
+			out = append(out, CustomFieldChange{name, cloneJSON(was), cloneJSON(is)})
+		}
+	}
+	return out
+}
+
+// contactChanges lists what differs between two states of a contact, in the
+// key order of SPEC section 3, values as their JSON would decode.
+func contactChanges(o, n *Contact) []Change {
+	var out []Change
+	add := func(field string, was, is any) { out = append(out, Change{field, was, is}) }
+	for _, f := range contactStrings {
+		if was, is := *f.field(o), *f.field(n); was != is {
+			add(f.key, was, is)
+		}
+	}
+	if !slices.Equal(o.Tags, n.Tags) {
+		add("tags", stringValues(o.Tags), stringValues(n.Tags))
+	}
+	for _, cf := range customFieldChanges(o, n) {
+		add("custom_fields."+cf.Name, cf.OldValue, cf.NewValue)
+	}
+	if o.Subscribed != n.Subscribed {
+		add("subscribed", o.Subscribed, n.Subscribed)
+	}
+	if o.Banned != n.Banned {
+		add("banned", o.Banned, n.Banned)
+	}
+	if (o.Conversation == nil) != (n.Conversation == nil) || o.Conversation != nil && *o.Conversation != *n.Conversation {
+		add("conversation", jsonConversation(o.Conversation), jsonConversation(n.Conversation))
+	}
+	if !slices.Equal(o.Sequences, n.Sequences) {
+		add("sequences", stringValues(o.Sequences), stringValues(n.Sequences))
+	}
+	if o.ReferredBy != n.ReferredBy {
+		add("referred_by", nullable(o.ReferredBy), nullable(n.ReferredBy))
+	}
+	return out
+}
+
+func stringValues(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func jsonConversation(cv *Conversation) any {
+	if cv == nil {
+		return nil
+	}
+	return map[string]any{"id": cv.ID, "status": cv.Status, "handler": cv.Handler, "assignee": nullable(cv.Assignee),
+		"follow_up": cv.FollowUp, "archived": cv.Archived}
 }
 
 func became(old, now, v string) bool { return old != v && now == v }

@@ -57,19 +57,100 @@ type fired struct {
 
 func fire(typ string, f Fields) fired { return fired{"c_1", typ, f} }
 
+// firedOf returns what fired but contact_changed, which checkEvents checks
+// on every case and TestApplyContactChanged in detail.
 func firedOf(events []TriggerEvent) []fired {
 	var out []fired
 	for _, te := range events {
-		out = append(out, fired{te.ContactID, te.Type, te.Fields})
+		if te.Type != TriggerContactChanged {
+			out = append(out, fired{te.ContactID, te.Type, te.Fields})
+		}
 	}
 	return out
+}
+
+// jsonObject marshals v and decodes it back as a JSON object.
+func jsonObject(t *testing.T, v any) (map[string]any, []byte) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m, b
+}
+
+// flatState is a contact's JSON as a flat map: custom fields as
+// custom_fields.NAME, updated_at left out (it is no change of its own).
+func flatState(t *testing.T, c *Contact) map[string]any {
+	t.Helper()
+	m, _ := jsonObject(t, c)
+	for k, v := range m["custom_fields"].(map[string]any) {
+		m["custom_fields."+k] = v
+	}
+	delete(m, "custom_fields")
+	delete(m, "updated_at")
+	return m
+}
+
+// checkChanges checks a contact_changed event's changes against the states
+// it is between: every key whose JSON differs is listed once, with its old
+// and new JSON values, and no other.
+func checkChanges(t *testing.T, i int, te TriggerEvent) {
+	t.Helper()
+	if te.Previous == nil {
+		t.Errorf("event %d: contact_changed on a first appearance", i)
+		return
+	}
+	was, is := flatState(t, te.Previous), flatState(t, &te.Contact)
+	listed := map[string]Change{}
+	for _, c := range te.Fields.Changes {
+		if _, dup := listed[c.Field]; dup {
+			t.Errorf("event %d: %s listed twice", i, c.Field)
+		}
+		listed[c.Field] = c
+	}
+	keys := map[string]bool{}
+	for k := range was {
+		keys[k] = true
+	}
+	for k := range is {
+		keys[k] = true
+	}
+	for k := range listed {
+		keys[k] = true
+	}
+	asJSON := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	for k := range keys {
+		c, ok := listed[k]
+		differs := asJSON(was[k]) != asJSON(is[k])
+		switch {
+		case differs && !ok:
+			t.Errorf("event %d: %s changed from %s to %s but is not listed", i, k, asJSON(was[k]), asJSON(is[k]))
+		case !differs && ok:
+			t.Errorf("event %d: %s is listed but did not change", i, k)
+		case ok && (asJSON(c.OldValue) != asJSON(was[k]) || asJSON(c.NewValue) != asJSON(is[k])):
+			t.Errorf("event %d: %s listed %s → %s, want %s → %s", i, k, asJSON(c.OldValue), asJSON(c.NewValue), asJSON(was[k]), asJSON(is[k]))
+		}
+	}
+	if len(te.Fields.Changes) == 0 {
+		t.Errorf("event %d: contact_changed with no changes", i)
+	}
 }
 
 // checkEvents checks what holds for every trigger event Apply returns.
 func checkEvents(t *testing.T, events []TriggerEvent, contacts, before map[string]*Contact, ts time.Time) {
 	t.Helper()
 	seen := map[string]bool{}
+	changedEvents := map[string]int{}
 	for i, te := range events {
+		if te.Type == TriggerContactChanged {
+			changedEvents[te.ContactID]++
+			checkChanges(t, i, te)
+		}
 		if !strings.HasPrefix(te.ID, "evt_") || seen[te.ID] {
 			t.Errorf("event %d: id %q is not a new evt_ id", i, te.ID)
 		}
@@ -92,6 +173,15 @@ func checkEvents(t *testing.T, events []TriggerEvent, contacts, before map[strin
 			if !contains(spec.Fields, name) && !v.Field(idx).IsZero() {
 				t.Errorf("event %d: %s sets %s, not in its catalogue fields %v", i, te.Type, name, spec.Fields)
 			}
+		}
+	}
+	for id, c := range contacts {
+		want := 0
+		if b := before[id]; b != nil && c != b {
+			want = 1 // a known contact whose state changed
+		}
+		if changedEvents[id] != want {
+			t.Errorf("contact %s: %d contact_changed events, want %d", id, changedEvents[id], want)
 		}
 	}
 }
@@ -587,14 +677,14 @@ func TestApplyInOrder(t *testing.T) {
 		want []string
 	}{
 		{Event{Type: EventContactUpdated, Contact: patch(t, `{"name":"Ann"}`)}, []string{TriggerNewContact}},
-		{Event{Type: EventTagApplied, Tag: "vip"}, []string{TriggerTagApplied}},
+		{Event{Type: EventTagApplied, Tag: "vip"}, []string{TriggerTagApplied, TriggerContactChanged}},
 		{Event{Type: EventTagApplied, Tag: "vip"}, nil},
-		{Event{Type: EventConversationTransferredToHuman, ConversationID: "cv_1"}, []string{TriggerConversationOpened, TriggerConversationTransferredToHuman}},
-		{Event{Type: EventConversationAssigned, Assignee: "alice"}, []string{TriggerConversationAssigned}},
-		{Event{Type: EventConversationClosed, OccurredAt: &occurred}, []string{TriggerConversationClosed}},
-		{Event{Type: EventConversationOpened, ConversationID: "cv_2"}, []string{TriggerConversationOpened}},
-		{Event{Type: EventContactUpdated, Contact: patch(t, `{"email":"ann@example.com"}`)}, []string{TriggerNewLead, TriggerContactInfoUpdated}},
-		{Event{Type: EventTagRemoved, Tag: "vip"}, []string{TriggerTagRemoved}},
+		{Event{Type: EventConversationTransferredToHuman, ConversationID: "cv_1"}, []string{TriggerConversationOpened, TriggerConversationTransferredToHuman, TriggerContactChanged}},
+		{Event{Type: EventConversationAssigned, Assignee: "alice"}, []string{TriggerConversationAssigned, TriggerContactChanged}},
+		{Event{Type: EventConversationClosed, OccurredAt: &occurred}, []string{TriggerConversationClosed, TriggerContactChanged}},
+		{Event{Type: EventConversationOpened, ConversationID: "cv_2"}, []string{TriggerConversationOpened, TriggerContactChanged}},
+		{Event{Type: EventContactUpdated, Contact: patch(t, `{"email":"ann@example.com"}`)}, []string{TriggerNewLead, TriggerContactInfoUpdated, TriggerContactChanged}},
+		{Event{Type: EventTagRemoved, Tag: "vip"}, []string{TriggerTagRemoved, TriggerContactChanged}},
 	}
 	var kept []TriggerEvent
 	for i, s := range steps {
@@ -669,4 +759,169 @@ func TestApplyErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestApplyNewEvents covers the inbound events of SPEC section 12.
+func TestApplyNewEvents(t *testing.T) {
+	t.Parallel()
+	banned := func(c *Contact) { c.Banned = true }
+	score := map[string]any{"score": 0.85, "cost_credits": float64(20), "client_ip": "203.0.113.7"}
+	tests := []applyCase{
+		{name: "banned", before: known(), ev: Event{Type: EventContactBanned, By: "anna"},
+			want: []fired{fire(TriggerContactBanned, Fields{BannedBy: "anna"})}, after: banned},
+		{name: "banned twice fires nothing", before: known(banned), ev: Event{Type: EventContactBanned, By: "anna"}},
+		{name: "unbanned", before: known(banned), ev: Event{Type: EventContactUnbanned, By: "bob"},
+			want: []fired{fire(TriggerContactUnbanned, Fields{UnbannedBy: "bob"})}, after: func(c *Contact) { c.Banned = false }},
+		{name: "unbanned when not banned fires nothing", before: known(), ev: Event{Type: EventContactUnbanned}},
+		{name: "a new contact banned at once", ev: Event{Type: EventContactBanned},
+			want: []fired{fire(TriggerNewContact, Fields{}), fire(TriggerContactBanned, Fields{})}, after: banned},
+		{name: "banned through the contact patch names no one", before: known(),
+			ev:   Event{Type: EventContactUpdated, Contact: patch(t, `{"banned":true}`)},
+			want: []fired{fire(TriggerContactBanned, Fields{})}, after: banned},
+		{name: "a ban's patch comes first", before: known(), ev: Event{Type: EventContactBanned, By: "anna", Contact: patch(t, `{"tags":[]}`)},
+			want:  []fired{fire(TriggerTagRemoved, Fields{Tag: "vip"}), fire(TriggerContactBanned, Fields{BannedBy: "anna"})},
+			after: func(c *Contact) { c.Banned, c.Tags = true, []string{} }},
+		{name: "opened by the visitor", before: known(noConversation), ev: Event{Type: EventConversationOpened, ConversationID: "cv_2", By: "visitor"},
+			want:  []fired{fire(TriggerConversationOpened, Fields{ConversationID: "cv_2", OpenedBy: "visitor"})},
+			after: func(c *Contact) { c.Conversation = &Conversation{ID: "cv_2", Status: StatusOpen, Handler: HandlerBot} }},
+		{name: "a transfer's by is not who opened", before: known(noConversation),
+			ev: Event{Type: EventConversationTransferredToHuman, ConversationID: "cv_2", By: "agent_7"},
+			want: []fired{fire(TriggerConversationOpened, Fields{ConversationID: "cv_2"}),
+				fire(TriggerConversationTransferredToHuman, Fields{ConversationID: "cv_2", TransferredBy: "agent_7"})},
+			after: func(c *Contact) {
+				c.Conversation = &Conversation{ID: "cv_2", Status: StatusOpen, Handler: HandlerHuman}
+			}},
+		{name: "message with data", before: known(), ev: Event{Type: EventMessageCreated, MessageID: "m_1", Author: "ai", Text: "Use the guide.", Data: score},
+			want: []fired{fire(TriggerMessageCreated, Fields{ConversationID: "cv_1", Message: &Message{"m_1", "ai", "Use the guide."}, Data: score})}},
+		{name: "offline message from a new visitor", ev: Event{Type: EventOfflineMessageCreated, Message: &InboundMessage{ID: "om_1", Text: "Call me"},
+			Contact: patch(t, `{"name":"Bo","email":"bo@example.com"}`)},
+			want: []fired{fire(TriggerNewContact, Fields{}), fire(TriggerNewLead, Fields{}),
+				fire(TriggerOfflineMessageCreated, Fields{Message: &Message{"om_1", "visitor", "Call me"}})},
+			after: func(c *Contact) { c.Name, c.Email = "Bo", "bo@example.com" }},
+		{name: "offline message from a known contact, new phone", before: known(),
+			ev: Event{Type: EventOfflineMessageCreated, Message: &InboundMessage{Text: "Call me"}, Contact: patch(t, `{"phone":"+4712345678"}`)},
+			want: []fired{fire(TriggerNewLead, Fields{}), fire(TriggerContactInfoUpdated, Fields{Changed: []string{"phone"}}),
+				fire(TriggerOfflineMessageCreated, Fields{Message: &Message{"", "visitor", "Call me"}})},
+			after: func(c *Contact) { c.Phone = "+4712345678" }},
+	}
+	runApplyCases(t, tests)
+}
+
+// TestApplyContactChanged lists exactly what one event changed, in SPEC
+// section 3's key order, once per event and contact.
+func TestApplyContactChanged(t *testing.T) {
+	t.Parallel()
+	one := func(contacts map[string]*Contact, ev Event) []TriggerEvent {
+		t.Helper()
+		if ev.ContactID == "" {
+			ev.ContactID = "c_1"
+		}
+		if errs := ev.Validate(); errs != nil {
+			t.Fatal(errs)
+		}
+		got, err := Apply(contacts, ev, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	changedOf := func(tes []TriggerEvent) []TriggerEvent {
+		var out []TriggerEvent
+		for _, te := range tes {
+			if te.Type == TriggerContactChanged {
+				out = append(out, te)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		before *Contact
+		ev     Event
+		want   []Change // nil: no contact_changed
+	}{
+		{name: "many fields in one update, one trigger event", before: known(),
+			ev: Event{Type: EventContactUpdated, Contact: patch(t,
+				`{"name":"Ann Berg","last_name":"Berg","email":null,"tags":["vip","buyer"],"custom_fields":{"budget":200,"address":null,"plan":"pro"},"subscribed":false,"banned":true,"sequences":[]}`)},
+			want: []Change{
+				{"name", "Ann Lee", "Ann Berg"}, {"last_name", "Lee", "Berg"}, {"email", "ann@example.com", ""},
+				{"tags", []any{"vip"}, []any{"vip", "buyer"}},
+				{"custom_fields.address", map[string]any{"city": "Oslo"}, nil},
+				{"custom_fields.budget", float64(100), float64(200)},
+				{"custom_fields.plan", nil, "pro"},
+				{"subscribed", true, false}, {"banned", false, true},
+				{"sequences", []any{"welcome"}, []any{}},
+			}},
+		{name: "a conversation event", before: known(),
+			ev: Event{Type: EventConversationAssigned, Assignee: "alice", By: "bob"},
+			want: []Change{{"conversation",
+				map[string]any{"id": "cv_1", "status": "open", "handler": "bot", "assignee": nil, "follow_up": false, "archived": false},
+				map[string]any{"id": "cv_1", "status": "open", "handler": "bot", "assignee": "alice", "follow_up": false, "archived": false}}}},
+		{name: "the first conversation", before: known(noConversation),
+			ev: Event{Type: EventConversationOpened, ConversationID: "cv_2"},
+			want: []Change{{"conversation", nil,
+				map[string]any{"id": "cv_2", "status": "open", "handler": "bot", "assignee": nil, "follow_up": false, "archived": false}}}},
+		{name: "nothing changed", before: known(),
+			ev: Event{Type: EventContactUpdated, Contact: patch(t, `{"name":"Ann Lee","tags":["vip"],"custom_fields":{"budget":100.0}}`)}},
+		{name: "an occurrence alone changes nothing", before: known(), ev: Event{Type: EventChatRated, Rating: 4}},
+		{name: "a first appearance is new_contact's", ev: Event{Type: EventTagApplied, Tag: "vip", Contact: patch(t, `{"email":"a@b.c"}`)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			contacts := map[string]*Contact{}
+			if tc.before != nil {
+				contacts["c_1"] = tc.before
+			}
+			got := one(contacts, tc.ev)
+			cc := changedOf(got)
+			if tc.want == nil {
+				if len(cc) != 0 {
+					t.Fatalf("contact_changed fired: %+v", cc)
+				}
+				return
+			}
+			if len(cc) != 1 {
+				t.Fatalf("%d contact_changed events, want 1: %+v", len(cc), got)
+			}
+			if !reflect.DeepEqual(cc[0].Fields.Changes, tc.want) {
+				t.Errorf("changes\n%#v\nwant\n%#v", cc[0].Fields.Changes, tc.want)
+			}
+			if last := got[len(got)-1]; last.Type != TriggerContactChanged {
+				t.Errorf("contact_changed is not after the contact's other triggers: %s last", last.Type)
+			}
+			if got := cc[0].MatchValues(); len(got) != len(tc.want) || got[0] != tc.want[0].Field {
+				t.Errorf("match values %q", got)
+			}
+			// What is stored reads back the same.
+			b, err := json.Marshal(cc[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back TriggerEvent
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back.Fields.Changes, tc.want) {
+				t.Errorf("changes read back\n%#v\nwant\n%#v", back.Fields.Changes, tc.want)
+			}
+		})
+	}
+
+	// A referral changes the known referred contact: its own contact_changed,
+	// before the referrer's occurrence.
+	contacts := map[string]*Contact{"c_1": known(), "c_2": func() *Contact { c := known(); c.ID = "c_2"; return c }()}
+	got := one(contacts, Event{Type: EventContactReferred, ReferredContactID: "c_2"})
+	if len(got) != 2 || got[0].Type != TriggerContactChanged || got[0].ContactID != "c_2" ||
+		!reflect.DeepEqual(got[0].Fields.Changes, []Change{{"referred_by", nil, "c_1"}}) || got[1].Type != TriggerContactReferredExistingContact {
+		t.Errorf("referral fired %+v", firedOfAll(got))
+	}
+}
+
+func firedOfAll(events []TriggerEvent) []fired {
+	var out []fired
+	for _, te := range events {
+		out = append(out, fired{te.ContactID, te.Type, te.Fields})
+	}
+	return out
 }

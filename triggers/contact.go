@@ -82,6 +82,7 @@ type Contact struct {
 	Tags         []string       `json:"tags" expr:"tags"`                   // a set, in order of application; never nil
 	CustomFields map[string]any `json:"custom_fields" expr:"custom_fields"` // JSON values; never nil
 	Subscribed   bool           `json:"subscribed" expr:"subscribed"`
+	Banned       bool           `json:"banned" expr:"banned"`             // contact_banned / contact_unbanned
 	Conversation *Conversation  `json:"conversation" expr:"conversation"` // nil until one is opened
 	Sequences    []string       `json:"sequences" expr:"sequences"`       // never nil
 	ReferredBy   string         `json:"referred_by" expr:"referred_by"`   // "" is JSON null
@@ -121,6 +122,8 @@ func (c *Contact) AppendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"subscribed":`...)
 	b = jsonenc.Bool(b, c.Subscribed)
+	b = append(b, `,"banned":`...)
+	b = jsonenc.Bool(b, c.Banned)
 	b = append(b, `,"conversation":`...)
 	if c.Conversation == nil {
 		b = append(b, "null"...)
@@ -195,7 +198,7 @@ func sameState(a, b *Contact) bool {
 			return false
 		}
 	}
-	return a.ID == b.ID && a.Subscribed == b.Subscribed && a.ReferredBy == b.ReferredBy &&
+	return a.ID == b.ID && a.Subscribed == b.Subscribed && a.Banned == b.Banned && a.ReferredBy == b.ReferredBy &&
 		a.CreatedAt.Equal(b.CreatedAt) &&
 		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Sequences, b.Sequences) &&
 		(a.Conversation == nil) == (b.Conversation == nil) &&

@@ -93,14 +93,7 @@ func TestSameState(t *testing.T) {
 func TestContactJSON(t *testing.T) {
 	t.Parallel()
 	c := known(func(c *Contact) { c.Tags, c.CustomFields = nil, nil; c.Sequences = nil })
-	b, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m, b := jsonObject(t, c)
 	if m["referred_by"] != nil || m["conversation"].(map[string]any)["assignee"] != nil ||
 		len(m["tags"].([]any)) != 0 || len(m["custom_fields"].(map[string]any)) != 0 || len(m["sequences"].([]any)) != 0 {
 		t.Errorf("marshalled %s", b)

@@ -30,6 +30,11 @@ const (
 	EventMessageCreated                 = "message_created"
 	EventChatRated                      = "chat_rated"
 	EventCustom                         = "custom"
+
+	// SPEC section 12: events the platforms have that section 4 lacked.
+	EventOfflineMessageCreated = "offline_message_created"
+	EventContactBanned         = "contact_banned"
+	EventContactUnbanned       = "contact_unbanned"
 )
 
 // MaxIDLength is the longest contact id or event id, in characters.
@@ -55,6 +60,7 @@ var eventTypes = []string{
 	EventConversationArchived, EventConversationUnarchived, EventMarkedAsFollowUp,
 	EventSubscribedToSequence, EventUnsubscribedFromSequence,
 	EventContactReferred, EventMessageCreated, EventChatRated, EventCustom,
+	EventOfflineMessageCreated, EventContactBanned, EventContactUnbanned,
 }
 
 var (
@@ -75,7 +81,8 @@ var eventSpecs = map[string]eventSpec{
 		change: func(c *Contact, e Event) {
 			c.Tags = slices.DeleteFunc(c.Tags, func(t string) bool { return t == e.Tag })
 		}},
-	EventConversationOpened: {fields: []string{"conversation_id"}, required: [][]string{{"conversation_id"}},
+	EventConversationOpened: {fields: []string{"conversation_id", "by"}, required: [][]string{{"conversation_id"}},
+		check:  func(e Event) []FieldError { return oneOf("by", e.By, authors) },
 		change: onConversation(func(cv *Conversation, _ Event) { cv.Status = StatusOpen })},
 	EventConversationClosed: {fields: []string{"conversation_id", "summary", "message_count", "duration_seconds", "messages"},
 		check: func(e Event) []FieldError {
@@ -114,13 +121,8 @@ var eventSpecs = map[string]eventSpec{
 			}
 			return checkID("referred_contact_id", e.ReferredContactID)
 		}},
-	EventMessageCreated: {fields: []string{"conversation_id", "message_id", "author", "text"}, required: [][]string{{"author"}, {"text"}},
-		check: func(e Event) []FieldError {
-			if e.Author != "" && !slices.Contains(authors, e.Author) {
-				return []FieldError{{"author", "must be one of " + strings.Join(authors, ", ")}}
-			}
-			return nil
-		}},
+	EventMessageCreated: {fields: []string{"conversation_id", "message_id", "author", "text", "data"}, required: [][]string{{"author"}, {"text"}},
+		check: func(e Event) []FieldError { return oneOf("author", e.Author, authors) }},
 	EventChatRated: {fields: []string{"conversation_id", "rating", "comment"},
 		check: func(e Event) []FieldError {
 			if e.Rating < 1 || e.Rating > 5 {
@@ -129,6 +131,22 @@ var eventSpecs = map[string]eventSpec{
 			return nil
 		}},
 	EventCustom: {fields: []string{"name", "data"}, required: [][]string{{"name"}}},
+	// An offline message (a form sent while no agent is available) carries
+	// the visitor's details in contact; it changes nothing else.
+	EventOfflineMessageCreated: {fields: []string{"message"}, required: [][]string{{"message"}},
+		check: func(e Event) []FieldError {
+			if e.Message != nil && e.Message.Text == "" {
+				return []FieldError{{"message.text", "is required for offline_message_created events"}}
+			}
+			if e.Message != nil {
+				return checkID("message.id", e.Message.ID)
+			}
+			return nil
+		}},
+	EventContactBanned: {fields: []string{"by"},
+		change: func(c *Contact, _ Event) { c.Banned = true }},
+	EventContactUnbanned: {fields: []string{"by"},
+		change: func(c *Contact, _ Event) { c.Banned = false }},
 }
 
 // eventFields tell which optional fields of an Event are set, by JSON name.
@@ -157,6 +175,7 @@ var eventFields = []struct {
 	{"comment", func(e *Event) bool { return e.Comment != "" }},
 	{"name", func(e *Event) bool { return e.Name != "" }},
 	{"data", func(e *Event) bool { return e.Data != nil }},
+	{"message", func(e *Event) bool { return e.Message != nil }},
 }
 
 // Validate checks e against SPEC section 4 and returns every problem found, in
@@ -228,6 +247,14 @@ func onConversation(set func(cv *Conversation, e Event)) func(c *Contact, e Even
 	}
 }
 
+// oneOf checks that an optional field's value, when set, is one of values.
+func oneOf(field, v string, values []string) []FieldError {
+	if v != "" && !slices.Contains(values, v) {
+		return []FieldError{{field, "must be one of " + strings.Join(values, ", ")}}
+	}
+	return nil
+}
+
 func checkID(field, s string) []FieldError {
 	if utf8.RuneCountInString(s) > MaxIDLength {
 		return []FieldError{{field, fmt.Sprintf("must be at most %d characters", MaxIDLength)}}
@@ -259,7 +286,7 @@ type Event struct {
 	Tag string `json:"tag,omitempty"`
 
 	ConversationID  string           `json:"conversation_id,omitempty"`
-	By              string           `json:"by,omitempty"`
+	By              string           `json:"by,omitempty"` // who did it; for conversation_opened one of visitor, agent, ai, trigger
 	Assignee        string           `json:"assignee,omitempty"`
 	Summary         string           `json:"summary,omitempty"`
 	MessageCount    *int             `json:"message_count,omitempty"`
@@ -281,11 +308,19 @@ type Event struct {
 	Comment string `json:"comment,omitempty"`
 
 	Name string         `json:"name,omitempty"`
-	Data map[string]any `json:"data,omitempty"`
+	Data map[string]any `json:"data,omitempty"` // custom, message_created: passed through to the trigger event
+
+	Message *InboundMessage `json:"message,omitempty"` // offline_message_created
 
 	// Source is the inbound source the event came through (SPEC section
 	// 13); nil for POST /v1/events. It is set by Tripline, never decoded.
 	Source *Source `json:"-"`
+}
+
+// InboundMessage is the message of an offline_message_created event.
+type InboundMessage struct {
+	ID   string `json:"id,omitempty"`
+	Text string `json:"text"`
 }
 
 // FieldError is one problem with one field of an inbound event or contact patch.

@@ -22,7 +22,7 @@ func validEvents() map[string]Event {
 		EventContactUpdated:     base(Event{Type: EventContactUpdated}),
 		EventTagApplied:         base(Event{Type: EventTagApplied, Tag: "vip"}),
 		EventTagRemoved:         base(Event{Type: EventTagRemoved, Tag: "vip"}),
-		EventConversationOpened: base(Event{Type: EventConversationOpened, ConversationID: "cv_1"}),
+		EventConversationOpened: base(Event{Type: EventConversationOpened, ConversationID: "cv_1", By: "visitor"}),
 		EventConversationClosed: base(Event{Type: EventConversationClosed, ConversationID: "cv_1", Summary: "s",
 			MessageCount: ptr(0), DurationSeconds: ptr(0), Messages: []map[string]any{}}),
 		EventConversationTransferredToHuman: conv(EventConversationTransferredToHuman),
@@ -35,9 +35,13 @@ func validEvents() map[string]Event {
 		EventSubscribedToSequence:           base(Event{Type: EventSubscribedToSequence, SequenceID: "seq_1", SequenceName: "Welcome"}),
 		EventUnsubscribedFromSequence:       base(Event{Type: EventUnsubscribedFromSequence, SequenceID: "seq_1", SequenceName: "Welcome"}),
 		EventContactReferred:                base(Event{Type: EventContactReferred, ReferredContactID: "c_2", RefName: "r", ReflinkID: "rl_1"}),
-		EventMessageCreated:                 base(Event{Type: EventMessageCreated, ConversationID: "cv_1", MessageID: "m_1", Author: "visitor", Text: "hi"}),
-		EventChatRated:                      base(Event{Type: EventChatRated, ConversationID: "cv_1", Rating: 1, Comment: "meh"}),
-		EventCustom:                         base(Event{Type: EventCustom, Name: "paid", Data: map[string]any{}}),
+		EventMessageCreated: base(Event{Type: EventMessageCreated, ConversationID: "cv_1", MessageID: "m_1", Author: "ai", Text: "hi",
+			Data: map[string]any{"score": 0.85, "cost_credits": 20, "client_ip": "203.0.113.7"}}),
+		EventChatRated:             base(Event{Type: EventChatRated, ConversationID: "cv_1", Rating: 1, Comment: "meh"}),
+		EventCustom:                base(Event{Type: EventCustom, Name: "paid", Data: map[string]any{}}),
+		EventOfflineMessageCreated: base(Event{Type: EventOfflineMessageCreated, Message: &InboundMessage{ID: "om_1", Text: "Call me back"}}),
+		EventContactBanned:         base(Event{Type: EventContactBanned, By: "anna@example.com"}),
+		EventContactUnbanned:       base(Event{Type: EventContactUnbanned, By: "anna@example.com"}),
 	}
 }
 
@@ -56,7 +60,8 @@ func TestValidateAcceptsEveryType(t *testing.T) {
 		}
 		// Minimal events: only what is required.
 		min := Event{Type: typ, ContactID: "c_1", Contact: ContactPatch{}, Tag: e.Tag, Assignee: e.Assignee,
-			SequenceName: e.SequenceName, ReferredContactID: e.ReferredContactID, Author: e.Author, Text: e.Text, Rating: e.Rating, Name: e.Name}
+			SequenceName: e.SequenceName, ReferredContactID: e.ReferredContactID, Author: e.Author, Text: e.Text, Rating: e.Rating, Name: e.Name,
+			Message: e.Message}
 		if typ == EventConversationOpened {
 			min.ConversationID = "cv_1"
 		}
@@ -70,10 +75,10 @@ func TestValidateAcceptsEveryType(t *testing.T) {
 // the type does not take is named.
 func TestValidateRejectsForeignFields(t *testing.T) {
 	t.Parallel()
-	all := Event{ContactID: "c_1", Contact: ContactPatch{}, Tag: "t", ConversationID: "cv", By: "b", Assignee: "a", Summary: "s",
+	all := Event{ContactID: "c_1", Contact: ContactPatch{}, Tag: "t", ConversationID: "cv", By: "ai", Assignee: "a", Summary: "s",
 		MessageCount: ptr(1), DurationSeconds: ptr(1), Messages: []map[string]any{}, SequenceID: "s", SequenceName: "n",
 		ReferredContactID: "c_2", RefName: "r", ReflinkID: "l", MessageID: "m", Author: "ai", Text: "x", Rating: 3, Comment: "c",
-		Name: "n", Data: map[string]any{}}
+		Name: "n", Data: map[string]any{}, Message: &InboundMessage{Text: "x"}}
 	for _, typ := range eventTypes {
 		e := all
 		e.Type = typ
@@ -121,7 +126,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"empty", Event{}, []FieldError{{"type", "is required; one of " + types}, {"contact_id", "is required"}}},
 		{"unknown type, bad patch", Event{Type: "tag_added", ContactID: "c_1", Contact: ContactPatch{"emial": json.RawMessage(`"x"`)}},
-			[]FieldError{{"type", `unknown event type "tag_added"; one of ` + types}, {"contact.emial", "not a contact field; the fields are channel, email,"}}},
+			[]FieldError{{"type", `unknown event type "tag_added"; one of ` + types}, {"contact.emial", "not a contact field; the fields are banned, channel, email,"}}},
 		{"long ids", with(EventTagApplied, func(e *Event) { e.ContactID, e.ID = long, long }),
 			[]FieldError{{"contact_id", "must be at most 255 characters"}, {"id", "must be at most 255 characters"}}},
 		{"255 characters is fine", with(EventTagApplied, func(e *Event) { e.ContactID = long[2:] }), nil},
@@ -155,12 +160,28 @@ func TestValidate(t *testing.T) {
 		{"rating 6", with(EventChatRated, func(e *Event) { e.Rating = 6 }), []FieldError{{"rating", "from 1 to 5"}}},
 		{"rating 5", with(EventChatRated, func(e *Event) { e.Rating = 5 }), nil},
 		{"custom without name", with(EventCustom, func(e *Event) { e.Name = "" }), []FieldError{{"name", "name is required for custom events"}}},
+		{"opened: bad by", with(EventConversationOpened, func(e *Event) { e.By = "bob" }),
+			[]FieldError{{"by", "must be one of visitor, agent, ai, trigger"}}},
+		{"opened without by", with(EventConversationOpened, func(e *Event) { e.By = "" }), nil},
+		{"message: data on chat_rated", with(EventChatRated, func(e *Event) { e.Data = map[string]any{"x": 1} }),
+			[]FieldError{{"data", "not a field of chat_rated events"}}},
+		{"offline message without message", with(EventOfflineMessageCreated, func(e *Event) { e.Message = nil }),
+			[]FieldError{{"message", "message is required for offline_message_created events"}}},
+		{"offline message without text", with(EventOfflineMessageCreated, func(e *Event) { e.Message = &InboundMessage{ID: "om_1"} }),
+			[]FieldError{{"message.text", "is required for offline_message_created events"}}},
+		{"offline message: long id", with(EventOfflineMessageCreated, func(e *Event) { e.Message = &InboundMessage{ID: long, Text: "x"} }),
+			[]FieldError{{"message.id", "must be at most 255 characters"}}},
+		{"message on message_created", with(EventMessageCreated, func(e *Event) { e.Message = &InboundMessage{Text: "x"} }),
+			[]FieldError{{"message", "not a field of message_created events"}}},
+		{"banned: tag", with(EventContactBanned, func(e *Event) { e.Tag = "x" }), []FieldError{{"tag", "not a field of contact_banned events"}}},
+		{"unbanned without by", with(EventContactUnbanned, func(e *Event) { e.By = "" }), nil},
 
 		{"patch: string types", patched(`{"email":5,"phone":true,"name":null,"first_name":{},"channel":[]}`),
 			[]FieldError{{"contact.channel", "must be a string or null"}, {"contact.email", "must be a string or null"},
 				{"contact.first_name", "must be a string or null"}, {"contact.phone", "must be a string or null"}}},
 		{"patch: subscribed null", patched(`{"subscribed":null}`), []FieldError{{"contact.subscribed", "must be true or false"}}},
 		{"patch: subscribed string", patched(`{"subscribed":"yes"}`), []FieldError{{"contact.subscribed", "must be true or false"}}},
+		{"patch: banned string", patched(`{"banned":"yes"}`), []FieldError{{"contact.banned", "must be true or false"}}},
 		{"patch: tags a string", patched(`{"tags":"vip"}`), []FieldError{{"contact.tags", "must be an array of strings"}}},
 		{"patch: tags null", patched(`{"tags":null}`), []FieldError{{"contact.tags", "must be an array of strings"}}},
 		{"patch: tags numbers", patched(`{"tags":[1]}`), []FieldError{{"contact.tags", "must be an array of strings"}}},

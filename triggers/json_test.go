@@ -42,13 +42,14 @@ func reflectContactJSON(c Contact) ([]byte, error) {
 		Tags         []string       `json:"tags"`
 		CustomFields map[string]any `json:"custom_fields"`
 		Subscribed   bool           `json:"subscribed"`
+		Banned       bool           `json:"banned"`
 		Conversation *reflectConv   `json:"conversation"`
 		Sequences    []string       `json:"sequences"`
 		ReferredBy   string         `json:"referred_by"`
 		CreatedAt    time.Time      `json:"created_at"`
 		UpdatedAt    time.Time      `json:"updated_at"`
 	}
-	p := plain{c.ID, c.Name, c.FirstName, c.LastName, c.Email, c.Phone, c.Channel, c.Tags, c.CustomFields, c.Subscribed,
+	p := plain{c.ID, c.Name, c.FirstName, c.LastName, c.Email, c.Phone, c.Channel, c.Tags, c.CustomFields, c.Subscribed, c.Banned,
 		(*reflectConv)(c.Conversation), c.Sequences, c.ReferredBy, c.CreatedAt, c.UpdatedAt}
 	if p.Tags == nil {
 		p.Tags = []string{}
@@ -156,7 +157,7 @@ func randomContact(r *rand.Rand) Contact {
 	}
 	c := Contact{ID: randomString(r), Name: randomString(r), FirstName: randomString(r), LastName: randomString(r),
 		Email: randomString(r), Phone: randomString(r), Channel: randomString(r), Tags: randomStrings(r),
-		Subscribed: r.IntN(2) == 0, Sequences: randomStrings(r), ReferredBy: randomString(r), CreatedAt: at(), UpdatedAt: at()}
+		Subscribed: r.IntN(2) == 0, Banned: r.IntN(3) == 0, Sequences: randomStrings(r), ReferredBy: randomString(r), CreatedAt: at(), UpdatedAt: at()}
 	if r.IntN(4) > 0 {
 		c.CustomFields = map[string]any{}
 		for range r.IntN(5) {
@@ -205,6 +206,8 @@ func TestAppendJSONIsReflectiveEncoding(t *testing.T) {
 			te.Fields.Message = &Message{ID: randomString(r), Author: "agent", Text: randomString(r)}
 			te.Fields.Data = map[string]any{randomString(r): randomValue(r, 0)}
 			te.Fields.Messages = []map[string]any{{"text": randomString(r), "n": randomValue(r, 1)}}
+			te.Fields.Changes = []Change{{Field: randomString(r), OldValue: randomValue(r, 0), NewValue: randomValue(r, 1)}}
+			te.Fields.OpenedBy, te.Fields.BannedBy, te.Fields.UnbannedBy = randomString(r), randomString(r), randomString(r)
 		}
 		if want, err = reflectTriggerEventJSON(te); err != nil {
 			t.Fatal(err)

@@ -36,15 +36,10 @@ type patchOp func(*Contact)
 // error message about the key's value.
 var patchKeys = func() map[string]func(raw json.RawMessage) (patchOp, string) {
 	m := map[string]func(raw json.RawMessage) (patchOp, string){
-		"subscribed": func(raw json.RawMessage) (patchOp, string) {
-			var b bool
-			if isNull(raw) || json.Unmarshal(raw, &b) != nil {
-				return nil, "must be true or false"
-			}
-			return func(c *Contact) { c.Subscribed = b }, ""
-		},
-		"tags":      stringSet(func(c *Contact) *[]string { return &c.Tags }),
-		"sequences": stringSet(func(c *Contact) *[]string { return &c.Sequences }),
+		"subscribed": boolKey(func(c *Contact) *bool { return &c.Subscribed }),
+		"banned":     boolKey(func(c *Contact) *bool { return &c.Banned }),
+		"tags":       stringSet(func(c *Contact) *[]string { return &c.Tags }),
+		"sequences":  stringSet(func(c *Contact) *[]string { return &c.Sequences }),
 	}
 	for _, f := range contactStrings {
 		m[f.key] = func(raw json.RawMessage) (patchOp, string) {
@@ -71,6 +66,17 @@ var readOnlyKeys = map[string]string{
 }
 
 var patchKeyList = strings.Join(slices.Sorted(maps.Keys(patchKeys)), ", ") + ", custom_fields, id"
+
+// boolKey decodes a boolean key.
+func boolKey(field func(*Contact) *bool) func(json.RawMessage) (patchOp, string) {
+	return func(raw json.RawMessage) (patchOp, string) {
+		var b bool
+		if isNull(raw) || json.Unmarshal(raw, &b) != nil {
+			return nil, "must be true or false"
+		}
+		return func(c *Contact) { *field(c) = b }, ""
+	}
+}
 
 // stringSet decodes an array of strings that replaces a set: duplicates are
 // dropped, first occurrence kept.

@@ -36,7 +36,23 @@ const (
 	TriggerCustom                         = "custom"
 	TriggerDatetimeBased                  = "datetime_based_trigger"
 	TriggerEndpointDisabled               = "endpoint_disabled"
+
+	// SPEC section 12.
+	TriggerContactChanged        = "contact_changed"
+	TriggerOfflineMessageCreated = "offline_message_created"
+	TriggerContactBanned         = "contact_banned"
+	TriggerContactUnbanned       = "contact_unbanned"
 )
+
+// Change is one entry of a contact_changed trigger event's changes: a key of
+// the contact state (SPEC section 3; a custom field is custom_fields.NAME)
+// with its JSON values before and after. A value that was or became absent
+// (a cleared custom field, no conversation, no referrer) is null.
+type Change struct {
+	Field    string `json:"field" expr:"field"`
+	OldValue any    `json:"old_value" expr:"old_value"`
+	NewValue any    `json:"new_value" expr:"new_value"`
+}
 
 // CustomFieldChange is the custom_field of a custom_field_changed trigger event.
 type CustomFieldChange struct {
@@ -60,6 +76,7 @@ type Fields struct {
 	Changed           []string           `json:"changed" expr:"changed"` // contact_info_updated: which of name, first_name, last_name, email, phone
 	CustomField       *CustomFieldChange `json:"custom_field" expr:"custom_field"`
 	ConversationID    string             `json:"conversation_id" expr:"conversation_id"`
+	OpenedBy          string             `json:"opened_by" expr:"opened_by"` // conversation_opened: visitor, agent, ai or trigger, when the event said
 	TransferredBy     string             `json:"transferred_by" expr:"transferred_by"`
 	AssignedTo        string             `json:"assigned_to" expr:"assigned_to"`
 	AssignedBy        string             `json:"assigned_by" expr:"assigned_by"`
@@ -84,6 +101,9 @@ type Fields struct {
 	Field             string             `json:"field" expr:"field"`                     // datetime_based_trigger: the custom field
 	FieldValue        any                `json:"field_value" expr:"field_value"`         // datetime_based_trigger: its value
 	ScheduledFor      time.Time          `json:"scheduled_for" expr:"scheduled_for"`     // datetime_based_trigger: the due time it fired for
+	BannedBy          string             `json:"banned_by" expr:"banned_by"`             // contact_banned
+	UnbannedBy        string             `json:"unbanned_by" expr:"unbanned_by"`         // contact_unbanned
+	Changes           []Change           `json:"changes" expr:"changes"`                 // contact_changed: every change, in contact key order
 }
 
 // TriggerEvent is a change Tripline derived from an inbound event: what rules
@@ -105,7 +125,8 @@ const TimestampFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // MatchValues returns the values a rule's trigger parameter (the catalogue
 // entry's MatchParam) is compared with, or nil when the type has none:
-// tag → the tag; field → the custom field's name; info → those of name,
+// tag → the tag; field → the custom field's name (for contact_changed, the
+// field of every change); info → those of name,
 // email and phone that changed (first and last name count as name);
 // sequence → the sequence's id and name; assignee → assigned_to;
 // author → the message's author; name → the custom event's name.
@@ -116,6 +137,13 @@ func (te TriggerEvent) MatchValues() []string {
 	case "tag":
 		return present(f.Tag)
 	case "field":
+		if te.Type == TriggerContactChanged {
+			out := make([]string, len(f.Changes))
+			for i, c := range f.Changes {
+				out[i] = c.Field
+			}
+			return out
+		}
 		if f.CustomField != nil {
 			return present(f.CustomField.Name)
 		}
@@ -183,6 +211,12 @@ func (te TriggerEvent) FieldsMap() map[string]any {
 			if x != nil {
 				m[name] = map[string]any{"id": x.ID, "author": x.Author, "text": x.Text}
 			}
+		case []Change:
+			changes := make([]map[string]any, len(x))
+			for i, c := range x {
+				changes[i] = map[string]any{"field": c.Field, "old_value": c.OldValue, "new_value": c.NewValue}
+			}
+			m[name] = changes
 		case time.Time:
 			m[name] = x.UTC().Format(TimestampFormat)
 		case []string:

@@ -63,6 +63,9 @@ func TestMatchValues(t *testing.T) {
 		{TriggerMessageCreated, Fields{Message: &Message{Author: "visitor", Text: "hi"}}, []string{"visitor"}},
 		{TriggerMessageCreated, Fields{}, nil},
 		{TriggerCustom, Fields{Name: "paid"}, []string{"paid"}},
+		{TriggerContactChanged, Fields{Changes: []Change{{Field: "email"}, {Field: "custom_fields.plan"}}}, []string{"email", "custom_fields.plan"}},
+		{TriggerContactChanged, Fields{CustomField: &CustomFieldChange{Name: "not its own"}}, []string{}},
+		{TriggerOfflineMessageCreated, Fields{Message: &Message{Author: "visitor"}}, nil},
 		{TriggerNewContact, Fields{Tag: "ignored"}, nil},
 		{TriggerChatRated, Fields{Rating: 5}, nil},
 		{"unknown", Fields{Tag: "x"}, nil},
@@ -98,9 +101,18 @@ func TestFieldsMap(t *testing.T) {
 		{TriggerSubscribedToSequence, Fields{SequenceID: "s"}, map[string]any{"sequence_id": "s", "sequence_name": ""}},
 		{TriggerContactReferredANewContact, Fields{ReferredContactID: "c_2"},
 			map[string]any{"referred_contact_id": "c_2", "ref_name": "", "reflink_id": ""}},
-		{TriggerMessageCreated, Fields{Message: &Message{"m_1", "ai", "hi"}},
-			map[string]any{"conversation_id": "", "message": map[string]any{"id": "m_1", "author": "ai", "text": "hi"}}},
-		{TriggerMessageCreated, Fields{}, map[string]any{"conversation_id": "", "message": nil}},
+		{TriggerMessageCreated, Fields{Message: &Message{"m_1", "ai", "hi"}, Data: map[string]any{"score": 0.85}},
+			map[string]any{"conversation_id": "", "message": map[string]any{"id": "m_1", "author": "ai", "text": "hi"}, "data": map[string]any{"score": 0.85}}},
+		{TriggerMessageCreated, Fields{}, map[string]any{"conversation_id": "", "message": nil, "data": map[string]any{}}},
+		{TriggerOfflineMessageCreated, Fields{Message: &Message{"om_1", "visitor", "call me"}},
+			map[string]any{"message": map[string]any{"id": "om_1", "author": "visitor", "text": "call me"}}},
+		{TriggerContactBanned, Fields{BannedBy: "anna", UnbannedBy: "not its own"}, map[string]any{"banned_by": "anna"}},
+		{TriggerContactUnbanned, Fields{UnbannedBy: "anna"}, map[string]any{"unbanned_by": "anna"}},
+		{TriggerConversationOpened, Fields{ConversationID: "cv_1", OpenedBy: "visitor"}, map[string]any{"conversation_id": "cv_1", "opened_by": "visitor"}},
+		{TriggerContactChanged, Fields{Changes: []Change{{"email", "", "a@b.c"}, {"custom_fields.plan", nil, "pro"}}},
+			map[string]any{"changes": []map[string]any{{"field": "email", "old_value": "", "new_value": "a@b.c"},
+				{"field": "custom_fields.plan", "old_value": nil, "new_value": "pro"}}}},
+		{TriggerContactChanged, Fields{}, map[string]any{"changes": []map[string]any{}}},
 		{TriggerChatRated, Fields{Rating: 4}, map[string]any{"conversation_id": "", "rating": 4, "comment": ""}},
 		{TriggerCustom, Fields{Name: "paid"}, map[string]any{"name": "paid", "data": map[string]any{}}},
 		{TriggerEndpointDisabled, Fields{EndpointID: "ep_1", DisabledReason: "5 dead deliveries"},
@@ -187,14 +199,7 @@ func TestApplyOutputMarshals(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, te := range got {
-			b, err := json.Marshal(te)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatal(err)
-			}
+			m, b := jsonObject(t, te)
 			spec, _ := Lookup(te.Type)
 			if len(m) != 6+len(spec.Fields) {
 				t.Errorf("%s: %d keys, want %d: %s", te.Type, len(m), 6+len(spec.Fields), b)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // inbound is one request a platform would post to a source.
@@ -296,4 +297,39 @@ func exerciseSources(c *conformance) {
 	c.ok(404, "GET", "/v1/sources/src_nope/requests", nil)
 	c.ok(204, "DELETE", "/v1/sources/"+sid, nil)
 	c.ok(404, "DELETE", "/v1/sources/"+sid, nil)
+}
+
+// TestSourcesIngestRate (run with TRIPLINE_SOURCES_BENCH=1) posts the same
+// n tag_applied events one request each through POST /v1/events and
+// through a chatbotx source's POST /in/{token}, SQLite, one rule, and
+// prints events/s of each. It asserts nothing about speed.
+func TestSourcesIngestRate(t *testing.T) {
+	if os.Getenv("TRIPLINE_SOURCES_BENCH") == "" {
+		t.Skip("set TRIPLINE_SOURCES_BENCH=1")
+	}
+	tl := start(t, databaseURL(t, "sqlite"), "--bootstrap-api-key", testKey)
+	rc := newReceiver(t)
+	ep := tl.must(201, "POST", "/v1/endpoints", map[string]any{"name": "R", "url": rc.URL})
+	tl.must(201, "POST", "/v1/rules", map[string]any{"name": "t", "trigger": map[string]any{"type": "tag_applied", "tag": "t"},
+		"actions": []any{map[string]any{"endpoint_id": ep["id"]}}})
+	src := tl.must(201, "POST", "/v1/sources", map[string]any{"name": "X", "kind": "chatbotx"})
+	const n = 500
+	rate := func(name string, post func(i int)) {
+		begin := time.Now()
+		for i := range n {
+			post(i)
+		}
+		load, _ := os.ReadFile("/proc/loadavg")
+		t.Logf("%s: %d events in %v: %.0f events/s (loadavg %s)", name, n, time.Since(begin).Round(time.Millisecond),
+			n/time.Since(begin).Seconds(), strings.TrimSpace(string(load)))
+	}
+	rate("POST /v1/events", func(i int) {
+		tl.must(202, "POST", "/v1/events", map[string]any{"id": fmt.Sprintf("e_%d", i), "type": "tag_applied", "contact_id": fmt.Sprintf("a_%d", i), "tag": "t"})
+	})
+	rate("POST /in/{token}", func(i int) {
+		body := fmt.Sprintf(`{"id":"e_%d","event":"tag_applied","contact_id":"b_%d","tag":"t"}`, i, i)
+		if status, m := postIn(t, src["ingest_url"].(string), inbound{body: []byte(body)}); status != 202 {
+			t.Fatalf("%d %v", status, m)
+		}
+	})
 }

@@ -72,6 +72,10 @@ type Config struct {
 	// OnRequeue is called after deliveries were made due by an API call
 	// (enable, redeliver, recover), to wake the delivery worker. Optional.
 	OnRequeue func()
+	// PublicURL is Tripline's own address as senders reach it, the base of
+	// sources' ingest_url (https://tripline.example.com). Default: the
+	// scheme and host each request came to.
+	PublicURL string
 }
 
 func (c *Config) fill() error {
@@ -118,6 +122,8 @@ type server struct {
 	// crossOrigin refuses browser requests from other sites to the UI's
 	// session routes (Sec-Fetch-Site, then Origin against Host).
 	crossOrigin *http.CrossOriginProtection
+	// compiled keeps the sources' compiled mappings.
+	compiled compiledCache
 }
 
 var releaseMode sync.Once
@@ -180,6 +186,8 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/deliveries/stats", s.deliveryStats)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	s.workspaceRoutes(v1)
+	s.sourceRoutes(v1)
+	r.POST("/in/:token", s.ingestSource)
 	return r, nil
 }
 

@@ -60,6 +60,7 @@ func (s *server) listDeliveries(c *gin.Context) {
 		EndpointID: c.Query("endpoint_id"),
 		RuleID:     c.Query("rule_id"),
 		ContactID:  c.Query("contact_id"),
+		SourceID:   c.Query("source_id"),
 		Event:      c.Query("event"),
 		Status:     actions.Status(c.Query("status")),
 	}

@@ -28,6 +28,7 @@ type fakeStore struct {
 	deliveries map[string]fakeDelivery
 	eco        fakeEco // hooks, contacts and trigger events: fake_eco_test.go
 	sessions   map[string]api.Session
+	srcs       fakeSources // sources and their request logs: fake_sources_test.go
 	// hook, when set, runs first in every method but WorkspaceGetByAPIKey; an
 	// error it returns is the method's.
 	hook func(method string) error

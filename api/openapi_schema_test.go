@@ -10,6 +10,7 @@ import (
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/api/openapi"
 	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline/sources"
 	"github.com/tripline/tripline/triggers"
 )
 
@@ -57,6 +58,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"HookInput": hookInput{}, "Hook": hookJSON{},
 		"WorkspaceInput": workspaceInput{}, "Workspace": workspaceJSON{},
 		"Signature": actions.Signature{}, "DisableAfter": actions.DisableAfter{},
+		"SourceInput": sourceInput{}, "Source": sourceJSON{}, "SourceVerify": verifyJSON{}, "SourceTryInput": tryJSON{},
+		"SourceTryResult": tryAnswer{}, "SourceProblem": sources.Problem{}, "SourceRequest": requestJSON{}, "SourceIngestResult": ingestJSON{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

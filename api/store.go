@@ -58,6 +58,7 @@ type Store interface {
 	WorkspaceStore
 	EndpointStatsStore
 	SessionStore
+	SourceStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,
 	// contacts, last fires); they write nothing.
@@ -86,6 +87,7 @@ type DeliveryListParams struct {
 	Event      string
 	Status     actions.Status
 	Since      time.Time // created at or after; zero for all
+	SourceID   string    // deliveries of trigger events from this inbound source
 }
 
 // DeliveryStatsParams select the deliveries GET /v1/deliveries/stats

@@ -45,6 +45,9 @@ type EventEnv struct {
 	Type      string    `expr:"type"`
 	Timestamp time.Time `expr:"timestamp"`
 	ContactID string    `expr:"contact_id"`
+	// Source is the inbound source the event came through (SPEC section
+	// 13); empty id and name for POST /v1/events.
+	Source triggers.Source `expr:"source"`
 	triggers.Fields
 }
 
@@ -61,6 +64,9 @@ func NewEnv(te triggers.TriggerEvent, rule *Rule, now time.Time) *Env {
 		Event:   EventEnv{ID: te.ID, Type: te.Type, Timestamp: te.Timestamp, ContactID: te.ContactID, Fields: te.Fields},
 		Now:     now,
 		Rule:    RuleEnv{ID: rule.ID, Name: rule.Name},
+	}
+	if te.Source != nil {
+		env.Event.Source = *te.Source
 	}
 	if te.Previous != nil {
 		env.Previous = *te.Previous
@@ -92,6 +98,7 @@ var userTypeNames = strings.NewReplacer(
 	"type triggers.Fields", "event", "triggers.Fields", "event",
 	"*triggers.CustomFieldChange", "custom_field", "triggers.CustomFieldChange", "custom_field",
 	"*triggers.Message", "message", "triggers.Message", "message",
+	"triggers.Source", "source",
 	"triggers.Change", "change",
 	"engine.Env", "the environment",
 )

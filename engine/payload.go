@@ -29,6 +29,11 @@ func DefaultPayload(workspaceID string, te *triggers.TriggerEvent, rule RuleEnv)
 	} else {
 		b = jsonenc.String(b, te.ContactID)
 	}
+	// An event that came through an inbound source carries it (SPEC
+	// section 13); the payloads of POST /v1/events are unchanged.
+	if te.Source != nil {
+		b = te.Source.AppendJSON(append(b, `,"source":`...))
+	}
 	var err error
 	if spec, _ := triggers.Lookup(te.Type); len(spec.Fields) > 0 {
 		fields := te.FieldsMap()

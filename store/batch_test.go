@@ -29,6 +29,7 @@ type triggerEventJSON struct {
 	ContactID   string `json:"contact_id"`
 	Payload     string `json:"payload"`
 	CreatedAt   string `json:"created_at"`
+	SourceID    string `json:"source_id"`
 }
 
 type deliveryJSON struct {
@@ -98,13 +99,19 @@ func TestBatchRowsJSONAsMarshal(t *testing.T) {
 	tes := []triggers.TriggerEvent{
 		{ID: "evt_1", Type: triggers.TriggerTagApplied, Timestamp: now, ContactID: "c_1", Contact: *a, Fields: triggers.Fields{Tag: odd}},
 		{ID: "evt_2", Type: triggers.TriggerEndpointDisabled, Timestamp: now, Fields: triggers.Fields{EndpointID: "ep_1"}},
+		{ID: "evt_3", Type: triggers.TriggerTagApplied, Timestamp: now, ContactID: "c_1", Contact: *a, Fields: triggers.Fields{Tag: "t"},
+			Source: &triggers.Source{ID: "src_1", Name: "Sales bot"}},
 	}
 	if w, err = triggerEventRows("ws_1", tes, later); err != nil {
 		t.Fatal(err)
 	}
 	var wantTEs []triggerEventJSON
 	for _, te := range tes {
-		wantTEs = append(wantTEs, triggerEventJSON{te.ID, "ws_1", te.Type, te.ContactID, mustMarshal(t, te), timeText(ts(later))})
+		var src string
+		if te.Source != nil {
+			src = te.Source.ID
+		}
+		wantTEs = append(wantTEs, triggerEventJSON{te.ID, "ws_1", te.Type, te.ContactID, mustMarshal(t, te), timeText(ts(later)), src})
 	}
 	if got, want := rowsText(w), mustMarshal(t, wantTEs); got != want {
 		t.Errorf("trigger event rows\n got %s\nwant %s", got, want)

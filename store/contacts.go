@@ -100,6 +100,7 @@ func (s *Store) ContactErase(ctx context.Context, workspaceID, id string) error 
 				WHERE workspace_id = ? AND contact_id = ? AND status IN ('pending', 'failed', 'paused')`, []any{workspaceID, id}},
 			{`UPDATE delivery_messages SET payload = 'null', headers = '{}' WHERE delivery_id IN (` + ofContact + `)`, []any{workspaceID, id}},
 			{`UPDATE attempts SET response_headers = '{}', response_body = '' WHERE delivery_id IN (` + ofContact + `)`, []any{workspaceID, id}},
+			{`DELETE FROM source_requests WHERE workspace_id = ? AND contact_id = ?`, []any{workspaceID, id}},
 		} {
 			if err := tx.Exec(step.sql, step.args...).Error; err != nil {
 				return err

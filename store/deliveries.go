@@ -554,6 +554,12 @@ func (s *Store) DeliveryList(ctx context.Context, p api.DeliveryListParams) ([]a
 	if p.Status != "" {
 		q = q.Where("status = ?", string(p.Status))
 	}
+	if p.SourceID != "" {
+		// Through the trigger events the source's events caused (the
+		// partial index trigger_events_source_idx); deliveries whose trigger
+		// event retention deleted no longer match.
+		q = q.Where("trigger_event_id IN (SELECT id FROM trigger_events WHERE source_id = ? AND workspace_id = ?)", p.SourceID, p.WorkspaceID)
+	}
 	if !p.Since.IsZero() {
 		// The id bound ends the walk down (workspace_id, id) at Since;
 		// created_at keeps the filter exact within Since's millisecond.

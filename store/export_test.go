@@ -71,3 +71,10 @@ func (s *Store) SchemaIndexesAndForeignKeys(ctx context.Context) ([]string, erro
 	slices.Sort(out)
 	return out, nil
 }
+
+// LastMigration returns the id of the last migration applied.
+func (s *Store) LastMigration(ctx context.Context) string {
+	var id string
+	s.db.WithContext(ctx).Raw(`SELECT id FROM migrations ORDER BY id DESC LIMIT 1`).Scan(&id)
+	return id
+}

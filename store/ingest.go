@@ -239,6 +239,7 @@ func (t *ingestTx) TriggerEventInsertMany(ctx context.Context, p engine.TriggerE
 
 var triggerEventsInsert = newBatchInsert("trigger_events", []batchCol{
 	{"id", colText}, {"workspace_id", colText}, {"type", colText}, {"contact_id", colText}, {"payload", colText}, {"created_at", colTime},
+	{"source_id", colText},
 }, "")
 
 // triggerEventRows writes the rows of triggerEventsInsert, stored at now.
@@ -259,6 +260,11 @@ func triggerEventRows(ws string, events []triggers.TriggerEvent, now time.Time) 
 		w.str(te.ContactID)
 		w.strBytes(payload)
 		w.time(created)
+		if te.Source != nil {
+			w.str(te.Source.ID)
+		} else {
+			w.str("")
+		}
 	}
 	return w, nil
 }

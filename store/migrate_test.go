@@ -102,3 +102,39 @@ func TestMigration0009DropsAndRollsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestMigration0012RollsBack migrates to the last migration, rolls 0012
+// back and migrates again.
+func TestMigration0012RollsBack(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			s := storetest.Open(t, dialect)
+			before, err := s.SchemaIndexesAndForeignKeys(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MigrateTo(ctx, "0012_sources"); err != nil {
+				t.Fatal(err)
+			}
+			for s.LastMigration(ctx) != "0012_sources" {
+				if err := s.RollbackLastMigration(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.RollbackLastMigration(ctx); err != nil {
+				t.Fatalf("roll back 0012: %v", err)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatalf("migrate again: %v", err)
+			}
+			after, _ := s.SchemaIndexesAndForeignKeys(ctx)
+			if !slices.Equal(before, after) {
+				t.Errorf("schema after the round trip:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+			}
+		})
+	}
+}
+

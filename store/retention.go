@@ -11,6 +11,7 @@ import (
 
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/lifecycle"
+	"github.com/tripline/tripline/sources"
 )
 
 // RetentionDeleteParams are the parameters of Store.RetentionDelete.
@@ -24,10 +25,13 @@ type RetentionDeleteResult struct {
 	Messages      int // delivery payloads (the delivery rows stay, with a null payload)
 	Attempts      int
 	TriggerEvents int
+	// SourceRequests are entries of sources' request logs.
+	SourceRequests int
 }
 
 func (r RetentionDeleteResult) add(o RetentionDeleteResult) RetentionDeleteResult {
-	return RetentionDeleteResult{r.Messages + o.Messages, r.Attempts + o.Attempts, r.TriggerEvents + o.TriggerEvents}
+	return RetentionDeleteResult{r.Messages + o.Messages, r.Attempts + o.Attempts, r.TriggerEvents + o.TriggerEvents,
+		r.SourceRequests + o.SourceRequests}
 }
 
 // RetentionDelete deletes at most Limit rows of each kind made before
@@ -66,6 +70,8 @@ func (s *Store) RetentionDelete(ctx context.Context, p RetentionDeleteParams) (R
 		{"attempts", `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < ? LIMIT ?)`, idFrom(id.Attempt, p.Before), &res.Attempts},
 		{"trigger events", `DELETE FROM trigger_events WHERE id IN (SELECT id FROM trigger_events WHERE id < ? LIMIT ?)`,
 			idFrom(id.TriggerEvent, p.Before), &res.TriggerEvents},
+		{"source requests", `DELETE FROM source_requests WHERE id IN (SELECT id FROM source_requests WHERE id < ? LIMIT ?)`,
+			idFrom(sources.RequestIDPrefix, p.Before), &res.SourceRequests},
 	} {
 		r := s.db.WithContext(ctx).Exec(step.sql, step.before, p.Limit)
 		if r.Error != nil {
@@ -190,7 +196,7 @@ func (r *Retention) Sweep(ctx context.Context) (RetentionDeleteResult, error) {
 		if err != nil {
 			return total, err
 		}
-		if max(res.Messages, res.Attempts, res.TriggerEvents) < r.cfg.BatchSize {
+		if max(res.Messages, res.Attempts, res.TriggerEvents, res.SourceRequests) < r.cfg.BatchSize {
 			break
 		}
 		if !r.wait(ctx, r.cfg.Pause) {
@@ -199,7 +205,7 @@ func (r *Retention) Sweep(ctx context.Context) (RetentionDeleteResult, error) {
 	}
 	if total != (RetentionDeleteResult{}) {
 		r.cfg.Logger.InfoContext(ctx, "retention sweep", "before", before, "messages", total.Messages,
-			"attempts", total.Attempts, "trigger_events", total.TriggerEvents)
+			"attempts", total.Attempts, "trigger_events", total.TriggerEvents, "source_requests", total.SourceRequests)
 	}
 	return total, nil
 }

@@ -171,6 +171,7 @@ func (a *applier) events() []TriggerEvent {
 			Contact:   *a.contacts[p.contactID].Clone(),
 			Previous:  a.previous[p.contactID],
 			Fields:    p.fields,
+			Source:    a.ev.Source,
 		}
 	}
 	return out

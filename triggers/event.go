@@ -311,6 +311,10 @@ type Event struct {
 	Data map[string]any `json:"data,omitempty"` // custom, message_created: passed through to the trigger event
 
 	Message *InboundMessage `json:"message,omitempty"` // offline_message_created
+
+	// Source is the inbound source the event came through (SPEC section
+	// 13); nil for POST /v1/events. It is set by Tripline, never decoded.
+	Source *Source `json:"-"`
 }
 
 // InboundMessage is the message of an offline_message_created event.

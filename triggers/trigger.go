@@ -116,6 +116,7 @@ type TriggerEvent struct {
 	Contact   Contact  // state after the change
 	Previous  *Contact // state before; nil for a contact's first appearance
 	Fields    Fields
+	Source    *Source // the inbound source of the event that caused it; nil for none
 }
 
 // TimestampFormat is how trigger event timestamps are written: RFC 3339 in
@@ -236,7 +237,8 @@ func (te TriggerEvent) FieldsMap() map[string]any {
 
 // MarshalJSON writes a trigger event as stored and sampled: id, type,
 // timestamp (TimestampFormat), contact_id, contact (null when the event is not
-// about a contact), previous (null on a first appearance), then the fields of
+// about a contact), previous (null on a first appearance), source (only when
+// the event came through an inbound source), then the fields of
 // FieldsMap, flat, in catalogue order.
 func (te TriggerEvent) MarshalJSON() ([]byte, error) {
 	return te.AppendJSON(make([]byte, 0, 1024))
@@ -267,6 +269,9 @@ func (te *TriggerEvent) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else if b, err = te.Previous.AppendJSON(b); err != nil {
 		return b0, fmt.Errorf("marshal trigger event previous: %w", err)
+	}
+	if te.Source != nil {
+		b = te.Source.AppendJSON(append(b, `,"source":`...))
 	}
 	spec, _ := Lookup(te.Type)
 	if len(spec.Fields) > 0 {
@@ -299,6 +304,7 @@ func (te *TriggerEvent) UnmarshalJSON(b []byte) error {
 		ContactID string    `json:"contact_id"`
 		Contact   *Contact  `json:"contact"`
 		Previous  *Contact  `json:"previous"`
+		Source    *Source   `json:"source"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return err
@@ -307,7 +313,7 @@ func (te *TriggerEvent) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return err
 	}
-	*te = TriggerEvent{ID: head.ID, Type: head.Type, Timestamp: head.Timestamp, ContactID: head.ContactID, Previous: head.Previous, Fields: f}
+	*te = TriggerEvent{ID: head.ID, Type: head.Type, Timestamp: head.Timestamp, ContactID: head.ContactID, Previous: head.Previous, Fields: f, Source: head.Source}
 	if head.Contact != nil {
 		te.Contact = *head.Contact
 	}

@@ -450,8 +450,15 @@ func TestKillLosesNothing(t *testing.T) {
 		tl.must(201, "POST", "/v1/rules", map[string]any{"name": "all tags",
 			"trigger": map[string]any{"type": "tag_applied"}, "actions": []any{map[string]any{"endpoint_id": ep["id"]}}})
 		const n = 30
+		// As many through a source's ingest URL (POST /in/{token}), as
+		// durable as POST /v1/events.
+		src := tl.must(201, "POST", "/v1/sources", map[string]any{"name": "X bot", "kind": "chatbotx"})
 		for i := range n {
 			tl.must(202, "POST", "/v1/events", map[string]any{"type": "tag_applied", "contact_id": fmt.Sprintf("c_%d", i), "tag": "t"})
+			body := fmt.Sprintf(`{"id":"d_%d","event":"tag_applied","contact_id":"s_%d","tag":"t"}`, i, i)
+			if status, m := postIn(t, src["ingest_url"].(string), inbound{body: []byte(body)}); status != 202 {
+				t.Fatalf("POST /in: %d %v", status, m)
+			}
 		}
 		select {
 		case <-inFlight:
@@ -469,7 +476,7 @@ func TestKillLosesNothing(t *testing.T) {
 		b := startChild(t, db)
 		seen := map[string]bool{}
 		deadline := time.After(90 * time.Second)
-		for len(seen) < n {
+		for len(seen) < 2*n {
 			select {
 			case r := <-rc.arrived:
 				if r.err != nil {
@@ -477,7 +484,7 @@ func TestKillLosesNothing(t *testing.T) {
 				}
 				seen[r.body["contact_id"].(string)] = true
 			case <-deadline:
-				t.Fatalf("after restart only %d of %d deliveries arrived", len(seen), n)
+				t.Fatalf("after restart only %d of %d deliveries arrived", len(seen), 2*n)
 			}
 		}
 		_ = b

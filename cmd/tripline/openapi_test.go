@@ -385,6 +385,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(404, "PATCH", "/v1/rules/"+rid, map[string]any{"name": "gone"})
 		c.ok(404, "PATCH", "/v1/endpoints/"+eid, map[string]any{"name": "gone"})
 
+		exerciseSources(c) // sources_e2e_test.go
 		c.checkCoverage()
 	})
 }

@@ -56,6 +56,7 @@ type config struct {
 
 	Retention   retention     // TRIPLINE_RETENTION, default 720h (30 days)
 	SecretGrace time.Duration // TRIPLINE_SECRET_ROTATION_GRACE, default 24h
+	PublicURL   string        // TRIPLINE_PUBLIC_URL, default: the address each request came to
 }
 
 func (c *config) databaseFlags(fs *flag.FlagSet) {
@@ -77,6 +78,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.Var(&c.Retention, "retention", "how long payloads, attempts and trigger events are kept: a Go duration (720h) or days (30d)")
 	durationFlag(fs, &c.SecretGrace, "secret-rotation-grace", 24*time.Hour, "how long a rotated-out endpoint secret keeps signing beside the new one")
 	durationFlag(fs, &c.ClaimLease, "claim-lease", 0, "how long a claimed delivery holds without its worker's heartbeat (renewed every third of it); after a crash another instance takes it over within this (default 15s)")
+	fs.StringVar(&c.PublicURL, "public-url", "", "Tripline's address as webhook senders reach it, the base of sources' ingest_url (default: the address each API request came to)")
 }
 
 // Run runs the tripline command with args (without the program name). It is
@@ -458,7 +460,7 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	})
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
 		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler(),
-		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed, Observer: mx})
+		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed, Observer: mx, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import * as endpoints from './pages/endpoints.js';
 import * as endpoint from './pages/endpoint.js';
 import * as deliveries from './pages/deliveries.js';
 import * as delivery from './pages/delivery.js';
+import * as sourcesPage from './pages/sources.js';
+import * as sourcePage from './pages/source.js';
 
 // routes: the first whose pattern matches the hash's path wins; :name
 // segments become params.
@@ -25,6 +27,8 @@ const routes = [
   ['/endpoints/:id', endpoint],
   ['/deliveries', deliveries],
   ['/deliveries/:id', delivery],
+  ['/sources', sourcesPage],
+  ['/sources/:id', sourcePage],
 ];
 
 const view = document.getElementById('main');

@@ -17,6 +17,7 @@ export async function render(view, ctx) {
     rule_id: ctx.query.get('rule_id') || '',
     status: ctx.query.get('status') || '',
     contact_id: ctx.query.get('contact_id') || '',
+    source_id: ctx.query.get('source_id') || '',
   };
   const cursor = ctx.query.get('cursor') || '';
   const [endpoints, rules] = await Promise.all([api.all('/v1/endpoints'), api.all('/v1/rules')]);

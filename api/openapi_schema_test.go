@@ -54,6 +54,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"RuleOutcome": engine.RuleOutcome{}, "SimulatedAction": engine.SimulatedAction{},
 		"Contact": triggers.Contact{}, "ContactState": triggers.Contact{}, "Conversation": triggers.Conversation{},
 		"HookInput": hookInput{}, "Hook": hookJSON{},
+		"TriggerEventDetail": triggerEventDetailJSON{}, "RuleVerdict": ruleVerdictJSON{}, "ConditionPart": engine.ConditionRow{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

@@ -291,6 +291,19 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(200, "GET", "/v1/deliveries/"+did, nil)
 		c.ok(404, "GET", "/v1/deliveries/msg_nope", nil)
 
+		// Activity: the stored trigger events, and what every rule makes of one.
+		tes := c.ok(200, "GET", "/v1/trigger-events?contact_id=c_1&type=tag_applied", nil)["data"].([]any)
+		if len(tes) != 1 {
+			t.Fatalf("trigger events: %v", tes)
+		}
+		teID := tes[0].(map[string]any)["id"].(string)
+		c.ok(200, "GET", "/v1/trigger-events?rule_id="+rid+"&limit=1", nil)
+		c.bad(400, "GET", "/v1/trigger-events?type=tag_aplied", nil)
+		c.ok(200, "GET", "/v1/trigger-events/"+teID, nil)
+		c.ok(404, "GET", "/v1/trigger-events/evt_nope", nil)
+		c.ok(200, "GET", "/v1/deliveries?trigger_event_id="+teID, nil)
+		c.ok(200, "GET", "/v1/contacts?q=A@EXAMPLE", nil)
+
 		// Delivery and endpoint operations.
 		c.ok(409, "POST", "/v1/deliveries/"+did+"/discard", nil) // it succeeded
 		c.ok(202, "POST", "/v1/deliveries/"+did+"/redeliver", nil)

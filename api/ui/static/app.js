@@ -13,6 +13,8 @@ import * as endpoints from './pages/endpoints.js';
 import * as endpoint from './pages/endpoint.js';
 import * as deliveries from './pages/deliveries.js';
 import * as delivery from './pages/delivery.js';
+import * as activity from './pages/activity.js';
+import * as triggerEvent from './pages/event.js';
 
 // routes: the first whose pattern matches the hash's path wins; :name
 // segments become params.
@@ -25,6 +27,8 @@ const routes = [
   ['/endpoints/:id', endpoint],
   ['/deliveries', deliveries],
   ['/deliveries/:id', delivery],
+  ['/activity', activity],
+  ['/activity/:id', triggerEvent],
 ];
 
 const view = document.getElementById('main');

@@ -52,8 +52,10 @@ func TestUIActivityWhyNot(t *testing.T) {
 	b.waitText(`[role="status"]`, "1 trigger event shown")
 
 	// At phone width nothing overflows.
-	p := newBrowser(t, tl, 390, 844)
-	p.signIn(testKey)
+	// One browser a test: the harness runs two at most, and two tests
+	// holding one each would wait on each other for a second.
+	p := b
+	p.run("phone size", chromedp.EmulateViewport(390, 844))
 	p.open("#/activity/" + teID)
 	p.waitText(bigCard, "Its condition was false.")
 	p.noOverflow("trigger event at 390 px")

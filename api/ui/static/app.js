@@ -15,6 +15,8 @@ import * as deliveries from './pages/deliveries.js';
 import * as delivery from './pages/delivery.js';
 import * as activity from './pages/activity.js';
 import * as triggerEvent from './pages/event.js';
+import * as contacts from './pages/contacts.js';
+import * as contact from './pages/contact.js';
 
 // routes: the first whose pattern matches the hash's path wins; :name
 // segments become params.
@@ -29,6 +31,8 @@ const routes = [
   ['/deliveries/:id', delivery],
   ['/activity', activity],
   ['/activity/:id', triggerEvent],
+  ['/contacts', contacts],
+  ['/contacts/:id', contact],
 ];
 
 const view = document.getElementById('main');

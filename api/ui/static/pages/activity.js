@@ -54,8 +54,7 @@ export async function render(view, ctx) {
     if (!page.data.length) {
       tbody.append(h('tr', {}, h('td', { colspan: 4, class: 'empty' }, filtered
         ? 'No trigger event matches these filters.'
-        : h('span', {}, 'No trigger events yet. They appear here as soon as your platform posts events to /v1/events, or ',
-          h('a', { href: '#/start' }, 'send a sample event'), '.'))));
+        : 'No trigger events yet. They appear here as soon as your platform posts events to /v1/events, or when you tag a contact or edit its fields on its page.')));
     }
     append(clear(pager), [
       cursor ? h('a', { class: 'button secondary small', href: `#/activity${qs(q)}` }, 'Newest') : null,

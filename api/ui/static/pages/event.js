@@ -2,7 +2,7 @@
 // contact before and after, and for every rule whether it fired, whether it
 // matches now and, when not, why not — down to the condition row that was
 // false and the value it saw.
-import { h, timeEl, fmtTime, pretty } from '../js/dom.js';
+import { h, append, timeEl, fmtTime, pretty } from '../js/dom.js';
 import { api } from '../js/api.js';
 import { humanize, triggerLabel } from '../js/catalogue.js';
 import { eventSummary } from './activity.js';
@@ -22,7 +22,7 @@ export async function render(view, ctx) {
   const concerned = verdicts.filter((v) => rank(v) < 3);
   const others = verdicts.filter((v) => rank(v) === 3);
 
-  view.append(
+  append(view, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/activity' }, '← Activity')),
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, `${humanize(te.type)}${who ? ` · ${who}` : ''}`),
@@ -42,7 +42,7 @@ export async function render(view, ctx) {
     d.erased ? null : h('section', { 'aria-labelledby': 'contact-h' },
       h('h2', { id: 'contact-h' }, 'The contact, before and after'),
       changes(te.previous, te.contact),
-      h('details', {}, h('summary', {}, 'The trigger event as rules and payloads see it'), h('pre', {}, pretty(te)))));
+      h('details', {}, h('summary', {}, 'The trigger event as rules and payloads see it'), h('pre', {}, pretty(te))))]);
 }
 
 // reasonText says why a rule does not match, in a sentence.

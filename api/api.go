@@ -166,6 +166,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/deliveries/stats", s.deliveryStats)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	s.activityRoutes(v1)
+	s.workspaceRoutes(v1)
 	return r, nil
 }
 

@@ -55,6 +55,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Contact": triggers.Contact{}, "ContactState": triggers.Contact{}, "Conversation": triggers.Conversation{},
 		"HookInput": hookInput{}, "Hook": hookJSON{},
 		"TriggerEventDetail": triggerEventDetailJSON{}, "RuleVerdict": ruleVerdictJSON{}, "ConditionPart": engine.ConditionRow{},
+		"WorkspaceInput": workspaceInput{}, "Workspace": workspaceJSON{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

@@ -54,6 +54,7 @@ type Store interface {
 
 	HookStore
 	OpsStore
+	WorkspaceStore
 	SessionStore
 	ActivityStore
 

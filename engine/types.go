@@ -10,6 +10,13 @@ type Workspace struct {
 	ID        string
 	Name      string
 	CreatedAt time.Time
+
+	// Timezone is the workspace's IANA time zone ("UTC" when unset).
+	Timezone string
+	// RequireHTTPS refuses http:// endpoint destinations, on save and at
+	// send time (SPEC section 11), except those the private-destination
+	// allowlist opens.
+	RequireHTTPS bool
 }
 
 // APIKey authenticates requests for one workspace. Only a hash of the key is stored.

@@ -16,6 +16,11 @@ func (s *Store) MigrateTo(ctx context.Context, id string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return migrator(tx).MigrateTo(id) })
 }
 
+// RollbackAfter undoes the migrations applied after id.
+func (s *Store) RollbackAfter(ctx context.Context, id string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return migrator(tx).RollbackTo(id) })
+}
+
 // RollbackLastMigration undoes the last migration applied.
 func (s *Store) RollbackLastMigration(ctx context.Context) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return migrator(tx).RollbackLast() })

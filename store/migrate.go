@@ -25,6 +25,7 @@ var migrations = []*gormigrate.Migration{
 	migration0007,
 	migration0008,
 	migration0009,
+	migration0010,
 }
 
 // Migrate brings the schema up to date. It is idempotent, and safe to run

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 
@@ -16,12 +17,14 @@ type workspaceRow struct {
 	Name         string
 	RulesVersion int64
 	CreatedAt    timestamp
+	Timezone     string
+	RequireHTTPS bool `gorm:"column:require_https"`
 }
 
 func (workspaceRow) TableName() string { return "workspaces" }
 
 func (r workspaceRow) domain() engine.Workspace {
-	return engine.Workspace{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.Time}
+	return engine.Workspace{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.Time, Timezone: cmp.Or(r.Timezone, "UTC"), RequireHTTPS: r.RequireHTTPS}
 }
 
 type apiKeyRow struct {

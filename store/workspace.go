@@ -16,7 +16,7 @@ import (
 // tripline.ErrConflict.
 func (s *Store) WorkspaceCreate(ctx context.Context, name string) (engine.Workspace, error) {
 	now := s.now()
-	row := workspaceRow{ID: id.NewAt(id.Workspace, now), Name: name, CreatedAt: ts(now)}
+	row := workspaceRow{ID: id.NewAt(id.Workspace, now), Name: name, CreatedAt: ts(now), Timezone: "UTC"}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		err = translate(err)
 		if errors.Is(err, tripline.ErrConflict) {
@@ -25,6 +25,33 @@ func (s *Store) WorkspaceCreate(ctx context.Context, name string) (engine.Worksp
 		return engine.Workspace{}, fmt.Errorf("create workspace %q: %w", name, err)
 	}
 	return row.domain(), nil
+}
+
+// WorkspaceGet returns the workspace whose id is id.
+func (s *Store) WorkspaceGet(ctx context.Context, id string) (engine.Workspace, error) {
+	var row workspaceRow
+	if err := s.read.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return engine.Workspace{}, notFound(err, "workspace %s", id)
+	}
+	return row.domain(), nil
+}
+
+// WorkspaceUpdate stores a workspace's name and settings. A name another
+// workspace has is tripline.ErrConflict.
+func (s *Store) WorkspaceUpdate(ctx context.Context, ws engine.Workspace) error {
+	res := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("id = ?", ws.ID).Updates(map[string]any{
+		"name": ws.Name, "timezone": ws.Timezone, "require_https": ws.RequireHTTPS,
+	})
+	if err := translate(res.Error); err != nil {
+		if errors.Is(err, tripline.ErrConflict) {
+			return fmt.Errorf("workspace %q exists: %w", ws.Name, tripline.ErrConflict)
+		}
+		return fmt.Errorf("update workspace %s: %w", ws.ID, err)
+	}
+	if res.RowsAffected == 0 {
+		return errNotFound("workspace %s", ws.ID)
+	}
+	return nil
 }
 
 // WorkspaceGetByName returns the workspace named name.

@@ -181,6 +181,13 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(200, "GET", "/openapi.json", nil)
 		c.call(401, "GET", "/v1/folders", nil, false, true)
 
+		// The workspace.
+		c.ok(200, "GET", "/v1/workspace", nil)
+		c.call(401, "GET", "/v1/workspace", nil, false, true)
+		c.ok(200, "PATCH", "/v1/workspace", map[string]any{"timezone": "Europe/Berlin"})
+		c.ok(400, "PATCH", "/v1/workspace", map[string]any{"timezone": "Mars/Olympus"})
+		c.bad(400, "PATCH", "/v1/workspace", map[string]any{"require_https": "yes"})
+
 		// Folders.
 		folder := c.ok(201, "POST", "/v1/folders", map[string]any{"name": "Sales"})
 		fid := folder["id"].(string)

@@ -17,6 +17,7 @@ import * as activity from './pages/activity.js';
 import * as triggerEvent from './pages/event.js';
 import * as contacts from './pages/contacts.js';
 import * as contact from './pages/contact.js';
+import * as settings from './pages/settings.js';
 
 // routes: the first whose pattern matches the hash's path wins; :name
 // segments become params.
@@ -33,6 +34,7 @@ const routes = [
   ['/activity/:id', triggerEvent],
   ['/contacts', contacts],
   ['/contacts/:id', contact],
+  ['/settings', settings],
 ];
 
 const view = document.getElementById('main');

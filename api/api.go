@@ -106,6 +106,7 @@ type server struct {
 	// crossOrigin refuses browser requests from other sites to the UI's
 	// session routes (Sec-Fetch-Site, then Origin against Host).
 	crossOrigin *http.CrossOriginProtection
+	touches     keyTouches // when each API key's use was last written
 }
 
 var releaseMode sync.Once
@@ -166,6 +167,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/deliveries/stats", s.deliveryStats)
 	v1.GET("/deliveries/:id", s.getDelivery)
 	s.activityRoutes(v1)
+	s.keyRoutes(v1)
 	s.workspaceRoutes(v1)
 	return r, nil
 }

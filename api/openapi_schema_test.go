@@ -56,6 +56,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"HookInput": hookInput{}, "Hook": hookJSON{},
 		"TriggerEventDetail": triggerEventDetailJSON{}, "RuleVerdict": ruleVerdictJSON{}, "ConditionPart": engine.ConditionRow{},
 		"WorkspaceInput": workspaceInput{}, "Workspace": workspaceJSON{},
+		"APIKeyInput": keyInput{}, "APIKey": keyJSON{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

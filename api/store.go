@@ -57,6 +57,7 @@ type Store interface {
 	WorkspaceStore
 	SessionStore
 	ActivityStore
+	KeyStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,
 	// contacts, last fires); they write nothing.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -43,11 +44,12 @@ func (s *Store) SessionInsert(ctx context.Context, session api.Session) error {
 // SessionGet implements api.SessionStore.
 func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time) (api.Session, engine.Workspace, error) {
 	var row struct {
-		TokenHash, WorkspaceID, KeyHash, Name    string
-		CreatedAt, ExpiresAt, WorkspaceCreatedAt timestamp
+		TokenHash, WorkspaceID, KeyHash, Name, Timezone string
+		RequireHTTPS                                    bool `gorm:"column:require_https"`
+		CreatedAt, ExpiresAt, WorkspaceCreatedAt        timestamp
 	}
 	err := s.read.WithContext(ctx).Table("ui_sessions").
-		Select("ui_sessions.*, workspaces.name, workspaces.created_at AS workspace_created_at").
+		Select("ui_sessions.*, workspaces.name, workspaces.timezone, workspaces.require_https, workspaces.created_at AS workspace_created_at").
 		Joins("JOIN workspaces ON workspaces.id = ui_sessions.workspace_id").
 		Joins("JOIN api_keys ON api_keys.hash = ui_sessions.key_hash AND api_keys.workspace_id = ui_sessions.workspace_id").
 		Where("ui_sessions.token_hash = ? AND ui_sessions.expires_at > ?", tokenHash, ts(now)).
@@ -60,7 +62,7 @@ func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time)
 			TokenHash: r.TokenHash, WorkspaceID: r.WorkspaceID, KeyHash: r.KeyHash,
 			CreatedAt: r.CreatedAt.Time, ExpiresAt: r.ExpiresAt.Time,
 		}, engine.Workspace{
-			ID: r.WorkspaceID, Name: row.Name, CreatedAt: row.WorkspaceCreatedAt.Time,
+			ID: r.WorkspaceID, Name: row.Name, CreatedAt: row.WorkspaceCreatedAt.Time, Timezone: cmp.Or(row.Timezone, "UTC"), RequireHTTPS: row.RequireHTTPS,
 		}, nil
 }
 

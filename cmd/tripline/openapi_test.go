@@ -311,6 +311,20 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(200, "GET", "/v1/deliveries?trigger_event_id="+teID, nil)
 		c.ok(200, "GET", "/v1/contacts?q=A@EXAMPLE", nil)
 
+		// API keys: create (shown once), list, revoke; not the key in use.
+		nk := c.ok(201, "POST", "/v1/keys", map[string]any{"name": "Zapier"})
+		c.bad(400, "POST", "/v1/keys", map[string]any{"name": "x", "scope": "all"})
+		c.bad(413, "POST", "/v1/keys", `{"name": "`+strings.Repeat("x", 1<<20)+`"}`)
+		keys := c.ok(200, "GET", "/v1/keys", nil)["data"].([]any)
+		c.bad(400, "GET", "/v1/keys?limit=0", nil)
+		for _, k := range keys {
+			if k := k.(map[string]any); k["current"] == true {
+				c.ok(409, "DELETE", "/v1/keys/"+k["id"].(string), nil)
+			}
+		}
+		c.ok(204, "DELETE", "/v1/keys/"+nk["id"].(string), nil)
+		c.ok(404, "DELETE", "/v1/keys/"+nk["id"].(string), nil)
+
 		// Delivery and endpoint operations.
 		c.ok(409, "POST", "/v1/deliveries/"+did+"/discard", nil) // it succeeded
 		c.ok(202, "POST", "/v1/deliveries/"+did+"/redeliver", nil)

@@ -124,6 +124,7 @@ type server struct {
 	crossOrigin *http.CrossOriginProtection
 	// compiled keeps the sources' compiled mappings.
 	compiled compiledCache
+	touches     keyTouches // when each API key's use was last written
 }
 
 var releaseMode sync.Once
@@ -185,6 +186,8 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.GET("/deliveries/stats", s.deliveryStats)
 	v1.GET("/deliveries/:id", s.getDelivery)
+	s.activityRoutes(v1)
+	s.keyRoutes(v1)
 	s.workspaceRoutes(v1)
 	s.sourceRoutes(v1)
 	r.POST("/in/:token", s.ingestSource)

@@ -29,7 +29,7 @@ func (s *server) contactRoutes(g *gin.RouterGroup) {
 
 func (s *server) listContacts(c *gin.Context) {
 	var errs fieldErrors
-	params := ContactListParams{ListParams: listParams(c, &errs), Tag: c.Query("tag")}
+	params := ContactListParams{ListParams: listParams(c, &errs), Tag: c.Query("tag"), Query: strings.TrimSpace(c.Query("q"))}
 	field, hasField := c.GetQuery("field")
 	value, hasValue := c.GetQuery("value")
 	switch {

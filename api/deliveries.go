@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 )
 
@@ -63,6 +66,20 @@ func (s *server) listDeliveries(c *gin.Context) {
 		SourceID:   c.Query("source_id"),
 		Event:      c.Query("event"),
 		Status:     actions.Status(c.Query("status")),
+	}
+	if id := c.Query("trigger_event_id"); id != "" {
+		// The event's contact leads to its deliveries (an index).
+		te, err := s.Store.TriggerEventGet(c.Request.Context(), workspaceID(c), id)
+		switch {
+		case errors.Is(err, tripline.ErrNotFound):
+			errs.add("trigger_event_id", fmt.Sprintf("there is no trigger event %q in this workspace", id))
+		case err != nil:
+			s.writeError(c, err)
+			return
+		case params.ContactID != "" && params.ContactID != te.Event.ContactID:
+			errs.add("trigger_event_id", fmt.Sprintf("trigger event %q is of contact %q, not %q", id, te.Event.ContactID, params.ContactID))
+		}
+		params.TriggerEventID, params.ContactID = id, te.Event.ContactID
 	}
 	if params.Status != "" && !slices.Contains(statuses, params.Status) {
 		errs.add("status", "must be one of: "+joinStatuses())

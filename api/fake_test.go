@@ -347,7 +347,8 @@ func (s *fakeStore) DeliveryList(_ context.Context, p api.DeliveryListParams) ([
 		d := fd.d
 		match := func(filter, v string) bool { return filter == "" || filter == v }
 		return match(p.EndpointID, d.EndpointID) && match(p.RuleID, d.RuleID) && match(p.ContactID, d.ContactID) &&
-			match(p.Event, d.Event) && match(string(p.Status), string(d.Status)) && !d.CreatedAt.Before(p.Since)
+			match(p.Event, d.Event) && match(string(p.Status), string(d.Status)) && !d.CreatedAt.Before(p.Since) &&
+			match(p.TriggerEventID, d.TriggerEventID)
 	}
 	var out []actions.Delivery
 	for _, fd := range list(s.deliveries, p.ListParams, true, deliveryWS, keep) {

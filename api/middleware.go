@@ -107,11 +107,13 @@ func HashAPIKey(key string) string {
 func (s *server) authenticate(c *gin.Context) {
 	if c.GetHeader("Authorization") == "" {
 		if _, err := c.Request.Cookie(sessionCookie); err == nil {
-			token, ws, _, ok := s.session(c)
+			token, ws, session, ok := s.session(c)
 			if !ok || !safeMethod(c.Request.Method) && !s.checkCSRF(c, token) {
 				return
 			}
 			c.Set(ctxWorkspace, ws)
+			c.Set(ctxKeyHash, session.KeyHash)
+			s.touchKey(c, session.KeyHash)
 			c.Next()
 			return
 		}
@@ -135,6 +137,8 @@ func (s *server) authenticate(c *gin.Context) {
 	}
 	c.Set(ctxWorkspace, ws)
 	c.Set(ctxAPIKeyHash, hash)
+	c.Set(ctxKeyHash, hash)
+	s.touchKey(c, hash)
 	c.Next()
 }
 

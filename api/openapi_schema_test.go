@@ -56,10 +56,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"RuleOutcome": engine.RuleOutcome{}, "SimulatedAction": engine.SimulatedAction{},
 		"Contact": triggers.Contact{}, "ContactState": triggers.Contact{}, "Conversation": triggers.Conversation{},
 		"HookInput": hookInput{}, "Hook": hookJSON{},
+		"TriggerEventDetail": triggerEventDetailJSON{}, "RuleVerdict": ruleVerdictJSON{}, "ConditionPart": engine.ConditionRow{},
 		"WorkspaceInput": workspaceInput{}, "Workspace": workspaceJSON{},
 		"Signature": actions.Signature{}, "DisableAfter": actions.DisableAfter{},
 		"SourceInput": sourceInput{}, "Source": sourceJSON{}, "SourceVerify": verifyJSON{}, "SourceTryInput": tryJSON{},
 		"SourceTryResult": tryAnswer{}, "SourceProblem": sources.Problem{}, "SourceRequest": requestJSON{}, "SourceIngestResult": ingestJSON{},
+		"APIKeyInput": keyInput{}, "APIKey": keyJSON{},
 	} {
 		s, ok := schemas[name]
 		if !ok {

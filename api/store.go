@@ -59,6 +59,8 @@ type Store interface {
 	EndpointStatsStore
 	SessionStore
 	SourceStore
+	ActivityStore
+	KeyStore
 
 	// The read-only methods of POST /v1/simulate (rules and folders,
 	// contacts, last fires); they write nothing.
@@ -88,6 +90,9 @@ type DeliveryListParams struct {
 	Status     actions.Status
 	Since      time.Time // created at or after; zero for all
 	SourceID   string    // deliveries of trigger events from this inbound source
+	// TriggerEventID: the deliveries one trigger event made. Set ContactID
+	// beside it (the event's contact): the list walks that contact's index.
+	TriggerEventID string
 }
 
 // DeliveryStatsParams select the deliveries GET /v1/deliveries/stats
@@ -177,6 +182,9 @@ type TriggerEventListParams struct {
 type ContactListParams struct {
 	ListParams
 	Tag string // contacts that have this tag
+	// Query: contacts whose id, name, email or phone contains this text,
+	// ignoring case.
+	Query string
 	// FieldPath and Value: contacts whose field has this value, compared as
 	// text (a JSON string unquoted; a number, true or false as written).
 	// FieldPath is a top-level field ["email"] or a custom field
@@ -269,4 +277,34 @@ type Session struct {
 	KeyHash     string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+}
+
+// ActivityStore is the part of Store behind the activity pages (GET
+// /v1/trigger-events): stored trigger events, newest first, and the
+// contact search of GET /v1/contacts?q=.
+type ActivityStore interface {
+	// TriggerEventList returns one page of the workspace's trigger events,
+	// newest first (by id, descending), erased ones included as Erased.
+	TriggerEventList(ctx context.Context, params TriggerEventPageParams) ([]StoredTriggerEvent, error)
+	// TriggerEventGet returns one stored trigger event, or tripline.ErrNotFound.
+	TriggerEventGet(ctx context.Context, workspaceID, id string) (StoredTriggerEvent, error)
+}
+
+// TriggerEventPageParams select one page of trigger events; empty filters
+// match all.
+type TriggerEventPageParams struct {
+	ListParams
+	Types     []string // of these trigger types; nil for all
+	ContactID string
+	// Source matches the id or the name of the source (SPEC section 13) the
+	// trigger event came through.
+	Source string
+}
+
+// StoredTriggerEvent is a trigger event as stored: the event (only its id,
+// type and contact id once erased) and when it was stored.
+type StoredTriggerEvent struct {
+	Event     triggers.TriggerEvent
+	Erased    bool
+	CreatedAt time.Time
 }

@@ -447,34 +447,9 @@ func ParseCondition(src string) (c Conditions, advanced string) {
 	if err != nil {
 		return Conditions{}, "the expression does not parse: " + err.Error()
 	}
-	var leaves []ast.Node
-	logic := ""
-	var flatten func(n ast.Node) string
-	flatten = func(n ast.Node) string {
-		if b, ok := n.(*ast.BinaryNode); ok {
-			l := ""
-			switch b.Operator {
-			case "&&", "and":
-				l = LogicAnd
-			case "||", "or":
-				l = LogicOr
-			}
-			if l != "" {
-				if logic != "" && logic != l {
-					return "it mixes and with or"
-				}
-				logic = l
-				if r := flatten(b.Left); r != "" {
-					return r
-				}
-				return flatten(b.Right)
-			}
-		}
-		leaves = append(leaves, n)
-		return ""
-	}
-	if reason := flatten(tree.Node); reason != "" {
-		return Conditions{}, reason
+	logic, leaves, mixed := splitLogic(tree.Node)
+	if mixed {
+		return Conditions{}, "it mixes and with or"
 	}
 	c = Conditions{Logic: cmpOr(logic, LogicAnd), Rows: make([]Row, 0, len(leaves))}
 	for _, n := range leaves {
@@ -488,6 +463,36 @@ func ParseCondition(src string) (c Conditions, advanced string) {
 		c.Rows = append(c.Rows, r)
 	}
 	return c, ""
+}
+
+// splitLogic splits an expression at its top-level and (or or): the logic
+// ("" for a single part) and the parts. A part joined by the other logic is
+// kept whole, and mixed says there was one.
+func splitLogic(n ast.Node) (logic string, leaves []ast.Node, mixed bool) {
+	var flatten func(n ast.Node)
+	flatten = func(n ast.Node) {
+		if b, ok := n.(*ast.BinaryNode); ok {
+			l := ""
+			switch b.Operator {
+			case "&&", "and":
+				l = LogicAnd
+			case "||", "or":
+				l = LogicOr
+			}
+			switch {
+			case l != "" && (logic == "" || logic == l):
+				logic = l
+				flatten(b.Left)
+				flatten(b.Right)
+				return
+			case l != "":
+				mixed = true
+			}
+		}
+		leaves = append(leaves, n)
+	}
+	flatten(n)
+	return logic, leaves, mixed
 }
 
 func cmpOr(a, b string) string {

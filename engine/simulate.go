@@ -73,6 +73,11 @@ type RuleOutcome struct {
 	Error string `json:"error,omitempty"`
 	// Actions are the deliveries a matched rule would create.
 	Actions []SimulatedAction `json:"actions,omitempty"`
+	// ConditionLogic and ConditionRows explain a condition_false or
+	// condition_error: each part of the condition evaluated on its own,
+	// with the value of the field it read (see ExplainCondition).
+	ConditionLogic string         `json:"condition_logic,omitempty"`
+	ConditionRows  []ConditionRow `json:"condition_rows,omitempty"`
 }
 
 // SimulatedAction is one delivery a simulation would create, rendered.
@@ -257,9 +262,13 @@ func (s *Simulator) simulateRule(o *RuleOutcome, cr *compiledRule, ws string, te
 		if err != nil {
 			better(ReasonConditionError)
 			o.Error = err.Error()
+			o.ConditionLogic, o.ConditionRows = ExplainCondition(cr.Condition, env)
 			continue
 		}
 		if !ok {
+			if reasonRank[ReasonConditionFalse] >= reasonRank[o.Reason] {
+				o.ConditionLogic, o.ConditionRows = ExplainCondition(cr.Condition, env)
+			}
 			better(ReasonConditionFalse)
 			continue
 		}
@@ -288,6 +297,7 @@ func (s *Simulator) simulateRule(o *RuleOutcome, cr *compiledRule, ws string, te
 	}
 	if o.Matched {
 		o.Reason, o.Error = "", ""
+		o.ConditionLogic, o.ConditionRows = "", nil
 	}
 }
 

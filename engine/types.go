@@ -26,6 +26,8 @@ type APIKey struct {
 	Hash        string // hex SHA-256 of the key
 	Prefix      string // the first characters of the key, to tell keys apart
 	CreatedAt   time.Time
+	Name        string     // what the key is for, as its maker named it
+	LastUsedAt  *time.Time // the last request made with it, to the minute; nil: never
 }
 
 // Folder groups rules under one enabled toggle.

@@ -54,6 +54,18 @@ func (s *Store) ContactList(ctx context.Context, p api.ContactListParams) ([]tri
 				ELSE CAST(json_extract(state, ?) AS TEXT) END) = ? ELSE 0 END`, append(args, path, path, p.Value)...)
 		}
 	}
+	if p.Query != "" {
+		like := likeContains(p.Query)
+		field := func(name string) string { return "lower(COALESCE(json_extract(state, '$." + name + "'), ''))" }
+		if pg {
+			field = func(name string) string { return "lower(COALESCE((state::jsonb) ->> '" + name + "', ''))" }
+		}
+		cond := `lower(id) LIKE ? ESCAPE '\'`
+		for _, name := range []string{"name", "email", "phone"} {
+			cond += " OR " + field(name) + ` LIKE ? ESCAPE '\'`
+		}
+		q = q.Where("("+cond+")", like, like, like, like)
+	}
 	var rows []contactRow
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list contacts: %w", translate(err))

@@ -551,6 +551,9 @@ func (s *Store) DeliveryList(ctx context.Context, p api.DeliveryListParams) ([]a
 	if p.Event != "" {
 		q = q.Where("event = ?", p.Event)
 	}
+	if p.TriggerEventID != "" {
+		q = q.Where("trigger_event_id = ?", p.TriggerEventID)
+	}
 	if p.Status != "" {
 		q = q.Where("status = ?", string(p.Status))
 	}

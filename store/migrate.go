@@ -27,6 +27,7 @@ var migrations = []*gormigrate.Migration{
 	migration0009,
 	migration0010,
 	migration0012,
+	migration0016,
 }
 
 // Migrate brings the schema up to date. It is idempotent, and safe to run

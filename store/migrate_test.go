@@ -137,4 +137,3 @@ func TestMigration0012RollsBack(t *testing.T) {
 		})
 	}
 }
-

@@ -34,6 +34,8 @@ type apiKeyRow struct {
 	Hash        string
 	Prefix      string
 	CreatedAt   timestamp
+	Name        string
+	LastUsedAt  *timestamp
 }
 
 func (apiKeyRow) TableName() string { return "api_keys" }

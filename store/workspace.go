@@ -95,7 +95,7 @@ func (s *Store) APIKeyInsert(ctx context.Context, key engine.APIKey) error {
 	if key.CreatedAt.IsZero() {
 		key.CreatedAt = s.now()
 	}
-	row := apiKeyRow{ID: key.ID, WorkspaceID: key.WorkspaceID, Hash: key.Hash, Prefix: key.Prefix, CreatedAt: ts(key.CreatedAt)}
+	row := apiKeyRow{ID: key.ID, WorkspaceID: key.WorkspaceID, Hash: key.Hash, Prefix: key.Prefix, CreatedAt: ts(key.CreatedAt), Name: key.Name}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("insert api key: %w", translate(err))
 	}

@@ -298,6 +298,33 @@ func TestOpenAPIConformance(t *testing.T) {
 		c.ok(200, "GET", "/v1/deliveries/"+did, nil)
 		c.ok(404, "GET", "/v1/deliveries/msg_nope", nil)
 
+		// Activity: the stored trigger events, and what every rule makes of one.
+		tes := c.ok(200, "GET", "/v1/trigger-events?contact_id=c_1&type=tag_applied", nil)["data"].([]any)
+		if len(tes) != 1 {
+			t.Fatalf("trigger events: %v", tes)
+		}
+		teID := tes[0].(map[string]any)["id"].(string)
+		c.ok(200, "GET", "/v1/trigger-events?rule_id="+rid+"&limit=1", nil)
+		c.bad(400, "GET", "/v1/trigger-events?type=tag_aplied", nil)
+		c.ok(200, "GET", "/v1/trigger-events/"+teID, nil)
+		c.ok(404, "GET", "/v1/trigger-events/evt_nope", nil)
+		c.ok(200, "GET", "/v1/deliveries?trigger_event_id="+teID, nil)
+		c.ok(200, "GET", "/v1/contacts?q=A@EXAMPLE", nil)
+
+		// API keys: create (shown once), list, revoke; not the key in use.
+		nk := c.ok(201, "POST", "/v1/keys", map[string]any{"name": "Zapier"})
+		c.bad(400, "POST", "/v1/keys", map[string]any{"name": "x", "scope": "all"})
+		c.bad(413, "POST", "/v1/keys", `{"name": "`+strings.Repeat("x", 1<<20)+`"}`)
+		keys := c.ok(200, "GET", "/v1/keys", nil)["data"].([]any)
+		c.bad(400, "GET", "/v1/keys?limit=0", nil)
+		for _, k := range keys {
+			if k := k.(map[string]any); k["current"] == true {
+				c.ok(409, "DELETE", "/v1/keys/"+k["id"].(string), nil)
+			}
+		}
+		c.ok(204, "DELETE", "/v1/keys/"+nk["id"].(string), nil)
+		c.ok(404, "DELETE", "/v1/keys/"+nk["id"].(string), nil)
+
 		// Delivery and endpoint operations.
 		c.ok(409, "POST", "/v1/deliveries/"+did+"/discard", nil) // it succeeded
 		c.ok(202, "POST", "/v1/deliveries/"+did+"/redeliver", nil)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -330,21 +328,8 @@ func secretKey(cfg config, log *slog.Logger) (string, error) {
 	return key, nil
 }
 
-const keyAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// newAPIKey returns a new API key, "tl_" and 40 base-62 characters (238 bits).
-func newAPIKey() string {
-	var sb strings.Builder
-	sb.WriteString("tl_")
-	for range 40 {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(keyAlphabet))))
-		if err != nil {
-			panic(err) // crypto/rand never fails on supported platforms
-		}
-		sb.WriteByte(keyAlphabet[n.Int64()])
-	}
-	return sb.String()
-}
+// newAPIKey returns a new API key (see api.NewAPIKey).
+func newAPIKey() string { return api.NewAPIKey() }
 
 func insertKey(ctx context.Context, st *store.Store, ws engine.Workspace, key string) error {
 	return st.APIKeyInsert(ctx, engine.APIKey{

@@ -15,6 +15,11 @@ import * as deliveries from './pages/deliveries.js';
 import * as delivery from './pages/delivery.js';
 import * as sourcesPage from './pages/sources.js';
 import * as sourcePage from './pages/source.js';
+import * as activity from './pages/activity.js';
+import * as triggerEvent from './pages/event.js';
+import * as contacts from './pages/contacts.js';
+import * as contact from './pages/contact.js';
+import * as settings from './pages/settings.js';
 
 // routes: the first whose pattern matches the hash's path wins; :name
 // segments become params.
@@ -29,6 +34,11 @@ const routes = [
   ['/deliveries/:id', delivery],
   ['/sources', sourcesPage],
   ['/sources/:id', sourcePage],
+  ['/activity', activity],
+  ['/activity/:id', triggerEvent],
+  ['/contacts', contacts],
+  ['/contacts/:id', contact],
+  ['/settings', settings],
 ];
 
 const view = document.getElementById('main');

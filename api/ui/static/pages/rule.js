@@ -2,10 +2,11 @@
 // happens" from the trigger catalogue, conditions as builder rows or an expr,
 // webhook actions with payload templates, a live preview of the unsaved rule
 // (POST /v1/simulate {"rule"}) and a "send test" of the rendered payload.
-import { h, clear, pretty, copyButton, toggle, uid } from '../js/dom.js';
+import { h, clear, pretty, copyButton, toggle, uid, timeEl } from '../js/dom.js';
 import { api } from '../js/api.js';
 import { field, input, select, showProblem, clearErrors, where, controlFor } from '../js/form.js';
 import { loadCatalogue, humanize } from '../js/catalogue.js';
+import { conditionTable } from './event.js';
 
 export const title = 'Rule';
 
@@ -50,6 +51,11 @@ export async function render(view, ctx) {
   let rows = [];
   let mode = 'builder';
   let advancedReason = '';
+  // asWritten is the condition as its author wrote it: it is saved (and
+  // previewed) byte for byte until a builder row is edited, which rewrites
+  // it in the builder's own form.
+  let asWritten = draft.condition || '';
+  let rowsEdited = false;
   if (draft.condition) {
     const parsed = await api.post('/v1/conditions/parse', { condition: draft.condition });
     if (parsed.advanced) { mode = 'advanced'; advancedReason = parsed.reason; } else { logic = parsed.logic; rows = parsed.rows; }
@@ -139,10 +145,26 @@ export async function render(view, ctx) {
     field('Match', logicSel, { name: 'logic' }), rowsBox, addRowBtn,
     h('p', { class: 'hint no-cond-hint' }, 'No conditions: the rule runs every time its trigger happens.'));
   const advancedPane = h('div', { role: 'tabpanel', 'aria-labelledby': 'tab-advanced' }, exprField);
+  const asWrittenNote = h('p', { class: 'hint as-written', hidden: !asWritten },
+    'Saved exactly as written: ', h('code', {}, asWritten), '. Editing a row rewrites it in the builder’s form.');
+  const markEdited = () => {
+    if (rowsEdited) return;
+    rowsEdited = true;
+    asWrittenNote.hidden = true;
+  };
+  rowsBox.addEventListener('input', markEdited);
+  rowsBox.addEventListener('change', markEdited);
+  rowsBox.addEventListener('click', (ev) => { if (ev.target.closest('button')) markEdited(); });
+  logicSel.addEventListener('change', markEdited);
+  addRowBtn.addEventListener('click', markEdited);
+  const errorNote = stored?.last_error ? h('div', { class: 'problem-summary rule-last-error', role: 'note' },
+    h('p', {}, h('strong', {}, `This rule’s condition or payload failed ${stored.error_count} time${stored.error_count === 1 ? '' : 's'}`),
+      stored.last_error_at ? [' (last ', timeEl(stored.last_error_at), ')'] : '', ': ', h('code', { id: 'rule-last-error' }, stored.last_error)),
+    h('p', {}, fixHint(stored.last_error), ' ', h('a', { href: `#/activity?rule_id=${encodeURIComponent(stored.id)}` }, 'See the events it failed on'), '.')) : null;
   const conditionsCard = h('section', { class: 'card', 'aria-labelledby': 'cond-h' },
     h('h2', { id: 'cond-h' }, 'Only if'),
     h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'How to write the conditions' }, builderBtn, advancedBtn),
-    modeNote, builderPane, advancedPane);
+    errorNote, modeNote, asWrittenNote, builderPane, advancedPane);
 
   function valueText(r) {
     const v = r.value;
@@ -257,6 +279,10 @@ export async function render(view, ctx) {
       clear(rowsBox);
       logicSel.value = parsed.logic || 'and';
       for (const r of parsed.rows || []) rowsBox.append(rowEl(r));
+      asWritten = exprIn.value;
+      rowsEdited = false;
+      asWrittenNote.hidden = !asWritten;
+      asWrittenNote.querySelector('code').textContent = asWritten;
       modeNote.hidden = true;
       mode = 'builder';
       showMode();
@@ -266,7 +292,7 @@ export async function render(view, ctx) {
   advancedBtn.addEventListener('click', async () => {
     if (mode === 'advanced') return;
     try {
-      exprIn.value = await compile();
+      exprIn.value = rowsEdited ? await compile() : asWritten;
       modeNote.hidden = true;
       mode = 'advanced';
       showMode();
@@ -490,7 +516,7 @@ export async function render(view, ctx) {
 
   async function currentCondition() {
     if (mode === 'advanced') return exprIn.value;
-    return compile();
+    return rowsEdited ? compile() : asWritten;
   }
 
   let previewTimer = 0;
@@ -515,7 +541,15 @@ export async function render(view, ctx) {
       return;
     }
     const body = { rule: { ...rule, name: rule.name || 'Untitled rule' } };
-    if (sourceSel.value === 'contact' && contactIn.value.trim()) body.contact_id = contactIn.value.trim();
+    if (sourceSel.value === 'contact') {
+      if (!contactIn.value.trim()) {
+        if (seq !== previewSeq) return;
+        lastPreview = null;
+        showPreviewProblem({ detail: 'Enter the id of a real contact to preview with, or choose the sample.', errors: [{ field: 'contact_id', message: 'is required to preview with a real contact' }] });
+        return;
+      }
+      body.contact_id = contactIn.value.trim();
+    }
     try {
       const res = await api.post('/v1/simulate', body);
       if (seq !== previewSeq || ctx.stale()) return;
@@ -559,6 +593,7 @@ export async function render(view, ctx) {
       say(`Not matched: ${REASONS[o.reason] || o.reason}.`);
       previewOut.append(h('p', {}, h('span', { class: 'badge warn' }, 'Not matched'), ' ', REASONS[o.reason] || o.reason, '.'),
         o.error ? h('p', { class: 'error' }, o.error) : null,
+        o.condition_rows?.length ? conditionTable(o) : null,
         h('p', { class: 'hint' }, 'Change the conditions or try another contact. Sending a test needs a matched preview.'));
     }
     if (te) {
@@ -696,4 +731,15 @@ function markErrors(root, errors, withSummary) {
     } else loose.push(`${e.field ? `${e.field}: ` : ''}${msg}`);
   }
   if (withSummary && loose.length) root.prepend(h('p', { class: 'error live' }, loose.join(' ')));
+}
+
+// fixHint suggests what to do about a rule's last runtime error.
+function fixHint(err) {
+  const e = String(err || '');
+  if (/mismatched types|invalid operation|cannot (compare|use)|string and|and string/i.test(e)) {
+    return 'A field probably holds text where the condition compares a number (or the other way round): the builder’s rows convert with number(…) and text(…); edit the row, or wrap the field yourself, e.g. number(contact.custom_fields.budget) > 1000.';
+  }
+  if (/nil|null|undefined|missing/i.test(e)) return 'A field the condition reads is not set for some contacts: guard it with ?? (contact.custom_fields.budget ?? 0) or an “is set” row.';
+  if (/template|payload/i.test(e)) return 'The payload template failed for an event: check the placeholders against the variables of the trigger.';
+  return 'Fix the condition below and save.';
 }

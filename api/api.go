@@ -124,7 +124,7 @@ type server struct {
 	crossOrigin *http.CrossOriginProtection
 	// compiled keeps the sources' compiled mappings.
 	compiled compiledCache
-	touches     keyTouches // when each API key's use was last written
+	touches  keyTouches // when each API key's use was last written
 }
 
 var releaseMode sync.Once

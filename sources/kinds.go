@@ -14,9 +14,6 @@ import (
 
 func p(paths ...string) Value { return Value{Paths: paths} }
 func lit(v any) Value         { b, _ := json.Marshal(v); return Value{Lit: b} }
-func hdr(h string, paths ...string) Value {
-	return Value{Paths: paths, Header: h}
-}
 
 // with returns fields merged with more (more wins).
 func with(fields map[string]Value, more map[string]Value) map[string]Value {

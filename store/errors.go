@@ -81,8 +81,8 @@ func isConflict(err error) bool {
 	}
 	var lite interface{ Code() int } // *sqlite.Error
 	if errors.As(err, &lite) {
-		switch code := lite.Code(); {
-		case code == sqliteConstraintUnique, code == sqliteConstraintPrimaryKey, code == sqliteConstraintForeignKey:
+		switch lite.Code() {
+		case sqliteConstraintUnique, sqliteConstraintPrimaryKey, sqliteConstraintForeignKey:
 			return true
 		}
 	}

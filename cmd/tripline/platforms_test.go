@@ -83,7 +83,7 @@ func testPlatformReceiver(t *testing.T, tl *instance, pr platformReceiver) {
 			t.Errorf("forward to %s: %v", base, err)
 			return 0
 		}
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return resp.StatusCode
 	}
@@ -258,7 +258,7 @@ func startReceiver(t *testing.T, pr platformReceiver, secret string) string {
 		for sc.Scan() {
 			if strings.Contains(sc.Text(), "listening") {
 				ready <- true
-				io.Copy(io.Discard, stdout)
+				_, _ = io.Copy(io.Discard, stdout)
 				return
 			}
 		}

@@ -59,17 +59,24 @@ type browser struct {
 	decline bool     // answer dialogs with Cancel
 }
 
-// browserSlots bounds how many Chromiums run at once: the machine has two
-// cores, and Tripline runs beside them.
-var browserSlots = make(chan struct{}, 2)
+// browserSlots bounds how many tests run Chromium at once: the machine has
+// two cores, and Tripline runs beside them. A test takes one slot however
+// many browsers it opens (slotHolders): two tests each holding a slot and
+// waiting for a second one would wait for ever.
+var (
+	browserSlots = make(chan struct{}, 2)
+	slotHolders  sync.Map // *testing.T → struct{}
+)
 
 // newBrowser starts Chromium at phone or desktop size against tl. The test
 // fails if the page throws or logs an error (a CSP refusal included).
 func newBrowser(t *testing.T, tl *instance, width, height int) *browser {
 	t.Helper()
 	path := chromiumPath(t)
-	browserSlots <- struct{}{}
-	t.Cleanup(func() { <-browserSlots })
+	if _, held := slotHolders.LoadOrStore(t, struct{}{}); !held {
+		browserSlots <- struct{}{}
+		t.Cleanup(func() { slotHolders.Delete(t); <-browserSlots })
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox, // tests may run as root

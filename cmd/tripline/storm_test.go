@@ -120,8 +120,14 @@ func TestExpressionStorm(t *testing.T) {
 	if rss > 512<<20 {
 		t.Errorf("peak RSS %d MiB under the storm, want under 512 MiB", rss>>20)
 	}
-	if slowest > time.Second {
-		t.Errorf("a valid POST /v1/events took %s under the storm, want under 1 s", slowest)
+	// Under 1 s, as the issue asks; the race detector slows every request
+	// (and the test's other parallel tests share two cores), so it gets 4 s.
+	limit := time.Second
+	if raceDetector {
+		limit = 4 * time.Second
+	}
+	if slowest > limit {
+		t.Errorf("a valid POST /v1/events took %s under the storm, want under %s", slowest, limit)
 	}
 	// The bombs fired were recorded as rule errors, not matched.
 	if d := rc.got; len(d) > 0 {

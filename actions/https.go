@@ -2,9 +2,6 @@ package actions
 
 import (
 	"context"
-	"net"
-	"net/netip"
-	"net/url"
 	"strings"
 )
 
@@ -16,26 +13,9 @@ const PlainHTTPError = "refused: HTTPS only is on (TRIPLINE_REQUIRE_HTTPS or the
 // name resolving only to such addresses) that the private-destination
 // allowlist opens, for development against local receivers.
 func (p DestinationPolicy) PlainHTTPAllowed(ctx context.Context, rawURL string) bool {
-	u, err := url.Parse(rawURL)
+	ips, _, err := p.hostAddrs(ctx, rawURL)
 	if err != nil {
 		return false
-	}
-	host := strings.TrimSuffix(u.Hostname(), ".")
-	var ips []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
-		ips = []netip.Addr{ip}
-	} else {
-		var r interface {
-			LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-		} = net.DefaultResolver
-		if p.Resolver != nil {
-			r = p.Resolver
-		}
-		ctx, cancel := context.WithTimeout(ctx, checkURLTimeout)
-		defer cancel()
-		if ips, err = r.LookupNetIP(ctx, "ip", host); err != nil {
-			return false
-		}
 	}
 	if len(ips) == 0 {
 		return false

@@ -124,24 +124,15 @@ func (p DestinationPolicy) CheckURL(ctx context.Context, rawURL string) error {
 	if p.AllowPrivate {
 		return nil
 	}
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return err
+	ips, literal, err := p.hostAddrs(ctx, rawURL)
+	if literal {
+		return p.Check(ips[0])
 	}
-	host := strings.TrimSuffix(u.Hostname(), ".")
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return p.Check(ip)
-	}
-	var r interface {
-		LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-	} = net.DefaultResolver
-	if p.Resolver != nil {
-		r = p.Resolver
-	}
-	ctx, cancel := context.WithTimeout(ctx, checkURLTimeout)
-	defer cancel()
-	ips, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil || len(ips) == 0 {
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.Op == "parse" {
+			return err
+		}
 		return nil
 	}
 	var first error
@@ -155,6 +146,29 @@ func (p DestinationPolicy) CheckURL(ctx context.Context, rawURL string) error {
 		}
 	}
 	return first
+}
+
+// hostAddrs are the addresses of rawURL's host: an IP literal as it is
+// (literal true), a name as the resolver answers within checkURLTimeout.
+func (p DestinationPolicy) hostAddrs(ctx context.Context, rawURL string) (ips []netip.Addr, literal bool, err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, false, err
+	}
+	host := strings.TrimSuffix(u.Hostname(), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip}, true, nil
+	}
+	var r interface {
+		LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+	} = net.DefaultResolver
+	if p.Resolver != nil {
+		r = p.Resolver
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkURLTimeout)
+	defer cancel()
+	ips, err = r.LookupNetIP(ctx, "ip", host)
+	return ips, false, err
 }
 
 // ParseCIDRs parses a comma-separated list of CIDRs ("10.1.0.0/16,

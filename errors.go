@@ -1,6 +1,10 @@
-// Package tripline holds what every part of Tripline shares: the kinds of error
-// that callers branch on. The domain lives in triggers, engine and actions;
-// storage in store; HTTP in api; wiring in cmd/tripline.
+// Package tripline is the vocabulary every part of Tripline shares: the
+// tenancy (workspaces, API keys and their hashing, UI sessions), REST-hook
+// subscriptions, list and filter params, and the kinds of error callers
+// branch on. It imports nothing of the project, so that every package may
+// import it. The rest of the domain lives in triggers (contacts, events),
+// engine (rules) and actions (endpoints, deliveries); storage in store; HTTP
+// in api; wiring in cmd/tripline. See docs/adr/0007-domain-package.md.
 package tripline
 
 import "errors"
@@ -20,6 +24,12 @@ var (
 	// with Retry-After.
 	ErrUnavailable = errors.New("database unavailable")
 )
+
+// StateError says why an object's state refuses an operation; the API
+// answers it 409 with Detail.
+type StateError struct{ Detail string }
+
+func (e *StateError) Error() string { return e.Detail }
 
 // ValidationError is bad input, field by field. The API answers it with a 400
 // whose errors[] lists Fields.

@@ -52,7 +52,7 @@ type triggerEventDetailJSON struct {
 
 func (s *server) listTriggerEvents(c *gin.Context) {
 	var errs fieldErrors
-	params := TriggerEventPageParams{ListParams: listParams(c, &errs), ContactID: c.Query("contact_id"), Source: c.Query("source")}
+	params := tripline.TriggerEventPageParams{ListParams: listParams(c, &errs), ContactID: c.Query("contact_id"), Source: c.Query("source")}
 	none := false
 	for _, t := range strings.Split(c.Query("type"), ",") {
 		if t = strings.TrimSpace(t); t == "" {
@@ -83,14 +83,14 @@ func (s *server) listTriggerEvents(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	fetch := func(p ListParams) ([]StoredTriggerEvent, error) {
+	fetch := func(p tripline.ListParams) ([]triggers.StoredTriggerEvent, error) {
 		if none {
 			return nil, nil
 		}
 		params.ListParams = p
 		return s.Store.TriggerEventList(c.Request.Context(), params)
 	}
-	idOf := func(e StoredTriggerEvent) string { return e.Event.ID }
+	idOf := func(e triggers.StoredTriggerEvent) string { return e.Event.ID }
 	pg, err := listPage(params.ListParams, fetch, idOf, renderTriggerEventItem)
 	if err != nil {
 		s.writeError(c, err)
@@ -102,7 +102,7 @@ func (s *server) listTriggerEvents(c *gin.Context) {
 // renderTriggerEventItem writes a trigger event as the list shows it: its
 // JSON without the contact's states (they are in the detail), plus
 // contact_name, created_at (when it was stored) and erased.
-func renderTriggerEventItem(e StoredTriggerEvent) (json.RawMessage, error) {
+func renderTriggerEventItem(e triggers.StoredTriggerEvent) (json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if e.Erased {
 		m = map[string]json.RawMessage{}
@@ -145,7 +145,7 @@ func (s *server) getTriggerEvent(c *gin.Context) {
 	var made []actions.Delivery
 	cursor := ""
 	for {
-		page, err := s.Store.DeliveryList(ctx, DeliveryListParams{ListParams: ListParams{WorkspaceID: ws, Limit: maxLimit, Cursor: cursor}, ContactID: te.ContactID, TriggerEventID: te.ID})
+		page, err := s.Store.DeliveryList(ctx, actions.DeliveryListParams{ListParams: tripline.ListParams{WorkspaceID: ws, Limit: maxLimit, Cursor: cursor}, ContactID: te.ContactID, TriggerEventID: te.ID})
 		if err != nil {
 			s.writeError(c, err)
 			return

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/api"
-	"github.com/tripline/tripline/engine"
 )
 
 // Keys of the two workspaces every test gets.
@@ -37,8 +37,8 @@ type bundle struct {
 func setup(t *testing.T, configure ...func(*api.Config)) *bundle {
 	t.Helper()
 	b := &bundle{t: t, store: newFakeStore(), ingester: &fakeIngester{}, logs: &syncBuffer{}}
-	b.store.addKey(keyA, engine.Workspace{ID: "ws_a", Name: "a"})
-	b.store.addKey(keyB, engine.Workspace{ID: "ws_b", Name: "b"})
+	b.store.addKey(keyA, tripline.Workspace{ID: "ws_a", Name: "a"})
+	b.store.addKey(keyB, tripline.Workspace{ID: "ws_b", Name: "b"})
 	cfg := api.Config{
 		Store:     b.store,
 		Ingester:  b.ingester,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/triggers"
 )
 
@@ -29,7 +30,7 @@ func (s *server) contactRoutes(g *gin.RouterGroup) {
 
 func (s *server) listContacts(c *gin.Context) {
 	var errs fieldErrors
-	params := ContactListParams{ListParams: listParams(c, &errs), Tag: c.Query("tag"), Query: strings.TrimSpace(c.Query("q"))}
+	params := tripline.ContactListParams{ListParams: listParams(c, &errs), Tag: c.Query("tag"), Query: strings.TrimSpace(c.Query("q"))}
 	field, hasField := c.GetQuery("field")
 	value, hasValue := c.GetQuery("value")
 	switch {
@@ -46,7 +47,7 @@ func (s *server) listContacts(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	fetch := func(p ListParams) ([]triggers.Contact, error) {
+	fetch := func(p tripline.ListParams) ([]triggers.Contact, error) {
 		params.ListParams = p
 		return s.Store.ContactList(c.Request.Context(), params)
 	}

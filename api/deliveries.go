@@ -58,7 +58,7 @@ type attemptJSON struct {
 
 func (s *server) listDeliveries(c *gin.Context) {
 	var errs fieldErrors
-	params := DeliveryListParams{
+	params := actions.DeliveryListParams{
 		ListParams: listParams(c, &errs),
 		EndpointID: c.Query("endpoint_id"),
 		RuleID:     c.Query("rule_id"),
@@ -96,7 +96,7 @@ func (s *server) listDeliveries(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	fetch := func(p ListParams) ([]actions.Delivery, error) {
+	fetch := func(p tripline.ListParams) ([]actions.Delivery, error) {
 		params.ListParams = p
 		return s.Store.DeliveryList(c.Request.Context(), params)
 	}

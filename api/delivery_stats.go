@@ -95,7 +95,7 @@ func (s *server) deliveryStats(c *gin.Context) {
 		return
 	}
 	since = since.Truncate(time.Hour)
-	counts, err := s.Store.DeliveryStats(c.Request.Context(), DeliveryStatsParams{
+	counts, err := s.Store.DeliveryStats(c.Request.Context(), actions.DeliveryStatsParams{
 		WorkspaceID: workspaceID(c), EndpointID: c.Query("endpoint_id"), RuleID: c.Query("rule_id"),
 		Since: since, Until: until,
 	})

@@ -14,7 +14,7 @@
 // Conventions every handler follows:
 //
 //   - Requests are authenticated with "Authorization: Bearer <api key>"; the
-//     key is looked up by its hex SHA-256 (HashAPIKey) and every store call is
+//     key is looked up by its hex SHA-256 (tripline.HashKey) and every store call is
 //     scoped to the key's workspace, so an id of another workspace is a 404.
 //     The web UI signs in with a key once and then uses a session cookie
 //     instead; with a cookie, unsafe methods also need the CSRF token.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
@@ -70,7 +71,7 @@ func decodeOptional(c *gin.Context, dst any) error {
 // opError words a store error of an operation on one object: not found,
 // or a state that refuses it (409 with the store's sentence).
 func opError(err error, kind, id string) error {
-	var se *StateError
+	var se *tripline.StateError
 	if errors.As(err, &se) {
 		return &httpError{status: http.StatusConflict, detail: se.Detail, err: err}
 	}
@@ -91,7 +92,7 @@ func (s *server) enableEndpoint(r *resource[actions.Endpoint, endpointInput]) gi
 			s.writeError(c, err)
 			return
 		}
-		e, err := s.Store.EndpointEnable(c.Request.Context(), EndpointEnableParams{
+		e, err := s.Store.EndpointEnable(c.Request.Context(), actions.EndpointEnableParams{
 			WorkspaceID: workspaceID(c), ID: c.Param("id"), DiscardPaused: in.DiscardPaused, Now: s.now(),
 		})
 		if err != nil {
@@ -154,7 +155,7 @@ func (s *server) rotateSecret(r *resource[actions.Endpoint, endpointInput]) gin.
 			}
 		}
 		now := s.now()
-		p := EndpointRotateSecretParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Secret: secret, Now: now}
+		p := actions.EndpointRotateSecretParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Secret: secret, Now: now}
 		if grace > 0 {
 			p.PreviousExpiresAt = new(now.Add(grace))
 		}
@@ -205,7 +206,7 @@ func (s *server) recoverEndpoint(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	n, err := s.Store.EndpointRecover(c.Request.Context(), EndpointRecoverParams{
+	n, err := s.Store.EndpointRecover(c.Request.Context(), actions.EndpointRecoverParams{
 		WorkspaceID: workspaceID(c), ID: c.Param("id"), Since: *in.Since, Statuses: in.Statuses, Now: s.now(),
 	})
 	if err != nil {
@@ -295,7 +296,7 @@ func (s *server) testEndpoint(r *resource[actions.Endpoint, endpointInput]) gin.
 // redeliver serves POST /v1/deliveries/{id}/redeliver: a new series of
 // attempts with the same webhook-id, due now; 202 with the delivery.
 func (s *server) redeliver(c *gin.Context) {
-	d, err := s.Store.DeliveryRedeliver(c.Request.Context(), DeliveryOpParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Now: s.now()})
+	d, err := s.Store.DeliveryRedeliver(c.Request.Context(), actions.DeliveryOpParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Now: s.now()})
 	if err != nil {
 		s.writeError(c, opError(err, "delivery", c.Param("id")))
 		return
@@ -307,7 +308,7 @@ func (s *server) redeliver(c *gin.Context) {
 // discard serves POST /v1/deliveries/{id}/discard: a pending, failed or
 // paused delivery is given up.
 func (s *server) discard(c *gin.Context) {
-	d, err := s.Store.DeliveryDiscard(c.Request.Context(), DeliveryOpParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Now: s.now()})
+	d, err := s.Store.DeliveryDiscard(c.Request.Context(), actions.DeliveryOpParams{WorkspaceID: workspaceID(c), ID: c.Param("id"), Now: s.now()})
 	if err != nil {
 		s.writeError(c, opError(err, "delivery", c.Param("id")))
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/id"
 )
@@ -95,7 +96,7 @@ func (s *server) endpoints() *resource[actions.Endpoint, endpointInput] {
 			"failure_streak", "dead_streak", "last_success_at", "last_attempt_at", "last_failure_at", "previous_secret_expires_at"},
 		createOnly: map[string]string{"secret": "can be given only when the endpoint is created; change it with POST /v1/endpoints/{id}/rotate-secret {\"secret\": …}"},
 		defaults:   endpointInput{Enabled: true, TimeoutSeconds: defaultTimeoutSeconds},
-		list: func(c *gin.Context, p ListParams) ([]actions.Endpoint, error) {
+		list: func(c *gin.Context, p tripline.ListParams) ([]actions.Endpoint, error) {
 			return s.Store.EndpointList(c.Request.Context(), p)
 		},
 		listed: s.endpointListStats,

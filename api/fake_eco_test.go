@@ -6,14 +6,15 @@ import (
 	"slices"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/triggers"
 )
 
 // fakeEco holds what the REST-hook and contact handlers store. Maps are made
 // on first use so that newFakeStore stays as it was.
 type fakeEco struct {
-	hooks    map[string]api.Hook
+	hooks    map[string]tripline.Hook
 	contacts map[string]triggers.Contact // by workspace id + "/" + contact id
 	events   map[string][]triggers.TriggerEvent
 	erased   []string // workspace id + "/" + contact id, in order
@@ -21,28 +22,27 @@ type fakeEco struct {
 
 func (e *fakeEco) init() {
 	if e.hooks == nil {
-		e.hooks, e.contacts, e.events = map[string]api.Hook{}, map[string]triggers.Contact{}, map[string][]triggers.TriggerEvent{}
+		e.hooks, e.contacts, e.events = map[string]tripline.Hook{}, map[string]triggers.Contact{}, map[string][]triggers.TriggerEvent{}
 	}
 }
 
-func hookWS(h api.Hook) string { return h.WorkspaceID }
+func hookWS(h tripline.Hook) string { return h.WorkspaceID }
 
-func (s *fakeStore) HookInsert(_ context.Context, p api.HookInsertParams) error {
+func (s *fakeStore) HookInsert(_ context.Context, h tripline.Hook, rule engine.Rule, ep actions.Endpoint) error {
 	unlock, err := s.enter("HookInsert")
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	s.eco.init()
-	h := p.Hook
-	h.RuleID, h.EndpointID, h.Condition = p.Rule.ID, p.Endpoint.ID, p.Rule.Condition
+	h.RuleID, h.EndpointID, h.Condition = rule.ID, ep.ID, rule.Condition
 	s.eco.hooks[h.ID] = h
-	s.rules[p.Rule.ID] = p.Rule
-	s.endpoints[p.Endpoint.ID] = p.Endpoint
+	s.rules[rule.ID] = rule
+	s.endpoints[ep.ID] = ep
 	return nil
 }
 
-func (s *fakeStore) HookList(_ context.Context, p api.ListParams) ([]api.Hook, error) {
+func (s *fakeStore) HookList(_ context.Context, p tripline.ListParams) ([]tripline.Hook, error) {
 	unlock, err := s.enter("HookList")
 	if err != nil {
 		return nil, err
@@ -51,10 +51,10 @@ func (s *fakeStore) HookList(_ context.Context, p api.ListParams) ([]api.Hook, e
 	return list(s.eco.hooks, p, false, hookWS, nil), nil
 }
 
-func (s *fakeStore) HookFind(_ context.Context, p api.HookFindParams) (api.Hook, error) {
+func (s *fakeStore) HookFind(_ context.Context, p tripline.HookFindParams) (tripline.Hook, error) {
 	unlock, err := s.enter("HookFind")
 	if err != nil {
-		return api.Hook{}, err
+		return tripline.Hook{}, err
 	}
 	defer unlock()
 	for _, h := range s.eco.hooks {
@@ -62,7 +62,7 @@ func (s *fakeStore) HookFind(_ context.Context, p api.HookFindParams) (api.Hook,
 			return h, nil
 		}
 	}
-	return api.Hook{}, tripline.ErrNotFound
+	return tripline.Hook{}, tripline.ErrNotFound
 }
 
 func (s *fakeStore) HookDelete(_ context.Context, ws, id string) error {
@@ -71,7 +71,7 @@ func (s *fakeStore) HookDelete(_ context.Context, ws, id string) error {
 		return err
 	}
 	defer unlock()
-	return s.deleteHook(ws, func(h api.Hook) bool { return h.ID == id })
+	return s.deleteHook(ws, func(h tripline.Hook) bool { return h.ID == id })
 }
 
 func (s *fakeStore) HookDeleteByEndpoint(_ context.Context, ws, endpointID string) error {
@@ -80,10 +80,10 @@ func (s *fakeStore) HookDeleteByEndpoint(_ context.Context, ws, endpointID strin
 		return err
 	}
 	defer unlock()
-	return s.deleteHook(ws, func(h api.Hook) bool { return h.EndpointID == endpointID })
+	return s.deleteHook(ws, func(h tripline.Hook) bool { return h.EndpointID == endpointID })
 }
 
-func (s *fakeStore) deleteHook(ws string, match func(api.Hook) bool) error {
+func (s *fakeStore) deleteHook(ws string, match func(tripline.Hook) bool) error {
 	for id, h := range s.eco.hooks {
 		if h.WorkspaceID == ws && match(h) {
 			delete(s.eco.hooks, id)
@@ -95,7 +95,7 @@ func (s *fakeStore) deleteHook(ws string, match func(api.Hook) bool) error {
 	return tripline.ErrNotFound
 }
 
-func (s *fakeStore) TriggerEventListRecent(_ context.Context, p api.TriggerEventListParams) ([]triggers.TriggerEvent, error) {
+func (s *fakeStore) TriggerEventListRecent(_ context.Context, p tripline.TriggerEventListParams) ([]triggers.TriggerEvent, error) {
 	unlock, err := s.enter("TriggerEventListRecent")
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (s *fakeStore) TriggerEventListRecent(_ context.Context, p api.TriggerEvent
 	return out, nil
 }
 
-func (s *fakeStore) ContactList(_ context.Context, p api.ContactListParams) ([]triggers.Contact, error) {
+func (s *fakeStore) ContactList(_ context.Context, p tripline.ContactListParams) ([]triggers.Contact, error) {
 	unlock, err := s.enter("ContactList")
 	if err != nil {
 		return nil, err

@@ -7,35 +7,34 @@ import (
 	"slices"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 )
 
 // The fake's IntegrationStore: keys are made up from the workspaces of
 // s.keys, hooks, rules and contacts are those of the other fakes.
 
-func (s *fakeStore) APIKeyGetByHash(_ context.Context, keyHash string) (engine.APIKey, error) {
+func (s *fakeStore) APIKeyGetByHash(_ context.Context, keyHash string) (tripline.APIKey, error) {
 	unlock, err := s.enter("APIKeyGetByHash")
 	if err != nil {
-		return engine.APIKey{}, err
+		return tripline.APIKey{}, err
 	}
 	defer unlock()
 	ws, ok := s.keys[keyHash]
 	if !ok {
-		return engine.APIKey{}, tripline.ErrNotFound
+		return tripline.APIKey{}, tripline.ErrNotFound
 	}
-	return engine.APIKey{ID: "key_" + keyHash[:8], WorkspaceID: ws.ID, Hash: keyHash, Prefix: "tl_fake"}, nil
+	return tripline.APIKey{ID: "key_" + keyHash[:8], WorkspaceID: ws.ID, Hash: keyHash, Prefix: "tl_fake"}, nil
 }
 
-func (s *fakeStore) HookGet(_ context.Context, ws, id string) (api.Hook, error) {
+func (s *fakeStore) HookGet(_ context.Context, ws, id string) (tripline.Hook, error) {
 	unlock, err := s.enter("HookGet")
 	if err != nil {
-		return api.Hook{}, err
+		return tripline.Hook{}, err
 	}
 	defer unlock()
 	h, ok := s.eco.hooks[id]
 	if !ok || h.WorkspaceID != ws {
-		return api.Hook{}, fmt.Errorf("hook %s: %w", id, tripline.ErrNotFound)
+		return tripline.Hook{}, fmt.Errorf("hook %s: %w", id, tripline.ErrNotFound)
 	}
 	return h, nil
 }
@@ -55,7 +54,7 @@ func (s *fakeStore) RuleTriggers(_ context.Context, ws string, ids []string) (ma
 	return out, nil
 }
 
-func (s *fakeStore) ContactValues(_ context.Context, p api.ContactValuesParams) ([]api.ContactValue, error) {
+func (s *fakeStore) ContactValues(_ context.Context, p tripline.ContactValuesParams) ([]tripline.ContactValue, error) {
 	unlock, err := s.enter("ContactValues")
 	if err != nil {
 		return nil, err
@@ -75,27 +74,27 @@ func (s *fakeStore) ContactValues(_ context.Context, p api.ContactValuesParams) 
 			continue
 		}
 		switch p.Kind {
-		case api.ContactTags:
+		case tripline.ContactTags:
 			for _, t := range c.Tags {
 				add(t, "")
 			}
-		case api.ContactSequences:
+		case tripline.ContactSequences:
 			for _, q := range c.Sequences {
 				add(q, "")
 			}
-		case api.ContactFields:
+		case tripline.ContactFields:
 			for name, v := range c.CustomFields {
 				add(name, fakeJSONType(v))
 			}
 		}
 	}
-	var out []api.ContactValue
+	var out []tripline.ContactValue
 	for _, v := range slices.Sorted(maps.Keys(seen)) {
 		if v <= p.Cursor || len(out) == p.Limit {
 			continue
 		}
-		cv := api.ContactValue{Value: v}
-		if p.Kind == api.ContactFields {
+		cv := tripline.ContactValue{Value: v}
+		if p.Kind == tripline.ContactFields {
 			cv.Types = slices.Sorted(maps.Keys(seen[v]))
 		}
 		out = append(out, cv)

@@ -6,36 +6,34 @@ import (
 	"strings"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
-	"github.com/tripline/tripline/engine"
 )
 
 // The fake's API keys are its keys map (hash → workspace); a key's id is
 // "key_" and its hash.
 
-func (s *fakeStore) APIKeyList(_ context.Context, p api.ListParams) ([]engine.APIKey, error) {
+func (s *fakeStore) APIKeyList(_ context.Context, p tripline.ListParams) ([]tripline.APIKey, error) {
 	unlock, err := s.enter("APIKeyList")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	var out []engine.APIKey
+	var out []tripline.APIKey
 	for hash, ws := range s.keys {
 		if ws.ID == p.WorkspaceID && "key_"+hash > p.Cursor {
-			out = append(out, engine.APIKey{ID: "key_" + hash, WorkspaceID: ws.ID, Hash: hash})
+			out = append(out, tripline.APIKey{ID: "key_" + hash, WorkspaceID: ws.ID, Hash: hash})
 		}
 	}
-	slices.SortFunc(out, func(a, b engine.APIKey) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b tripline.APIKey) int { return strings.Compare(a.ID, b.ID) })
 	return out[:min(len(out), p.Limit)], nil
 }
 
-func (s *fakeStore) APIKeyInsert(_ context.Context, k engine.APIKey) error {
+func (s *fakeStore) APIKeyInsert(_ context.Context, k tripline.APIKey) error {
 	unlock, err := s.enter("APIKeyInsert")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s.keys[k.Hash] = engine.Workspace{ID: k.WorkspaceID}
+	s.keys[k.Hash] = tripline.Workspace{ID: k.WorkspaceID}
 	return nil
 }
 
@@ -53,4 +51,4 @@ func (s *fakeStore) APIKeyDelete(_ context.Context, ws, id string) error {
 	return nil
 }
 
-func (s *fakeStore) APIKeyTouch(context.Context, api.APIKeyTouchParams) error { return nil }
+func (s *fakeStore) APIKeyTouch(context.Context, tripline.APIKeyTouchParams) error { return nil }

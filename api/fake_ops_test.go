@@ -4,14 +4,14 @@ import (
 	"context"
 	"slices"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 )
 
 // The fake's delivery operations: enough state changes for the handlers'
 // tests; the store's conformance suite checks the real rules.
 
-func (s *fakeStore) EndpointEnable(_ context.Context, p api.EndpointEnableParams) (actions.Endpoint, error) {
+func (s *fakeStore) EndpointEnable(_ context.Context, p actions.EndpointEnableParams) (actions.Endpoint, error) {
 	unlock, err := s.enter("EndpointEnable")
 	if err != nil {
 		return actions.Endpoint{}, err
@@ -35,7 +35,7 @@ func (s *fakeStore) EndpointEnable(_ context.Context, p api.EndpointEnableParams
 	return e, nil
 }
 
-func (s *fakeStore) EndpointRotateSecret(_ context.Context, p api.EndpointRotateSecretParams) (actions.Endpoint, error) {
+func (s *fakeStore) EndpointRotateSecret(_ context.Context, p actions.EndpointRotateSecretParams) (actions.Endpoint, error) {
 	unlock, err := s.enter("EndpointRotateSecret")
 	if err != nil {
 		return actions.Endpoint{}, err
@@ -54,7 +54,7 @@ func (s *fakeStore) EndpointRotateSecret(_ context.Context, p api.EndpointRotate
 	return e, nil
 }
 
-func (s *fakeStore) EndpointRecover(_ context.Context, p api.EndpointRecoverParams) (int, error) {
+func (s *fakeStore) EndpointRecover(_ context.Context, p actions.EndpointRecoverParams) (int, error) {
 	unlock, err := s.enter("EndpointRecover")
 	if err != nil {
 		return 0, err
@@ -74,7 +74,7 @@ func (s *fakeStore) EndpointRecover(_ context.Context, p api.EndpointRecoverPara
 	return n, nil
 }
 
-func (s *fakeStore) DeliveryRedeliver(_ context.Context, p api.DeliveryOpParams) (actions.Delivery, error) {
+func (s *fakeStore) DeliveryRedeliver(_ context.Context, p actions.DeliveryOpParams) (actions.Delivery, error) {
 	unlock, err := s.enter("DeliveryRedeliver")
 	if err != nil {
 		return actions.Delivery{}, err
@@ -85,14 +85,14 @@ func (s *fakeStore) DeliveryRedeliver(_ context.Context, p api.DeliveryOpParams)
 		return fd.d, err
 	}
 	if fd.d.Status == actions.StatusSending {
-		return fd.d, &api.StateError{Detail: "The delivery is being sent right now."}
+		return fd.d, &tripline.StateError{Detail: "The delivery is being sent right now."}
 	}
 	fd.d.Status, fd.d.AttemptCount, fd.d.NextAttemptAt, fd.d.DeliveredAt = actions.StatusPending, 0, &p.Now, nil
 	s.deliveries[p.ID] = fd
 	return fd.d, nil
 }
 
-func (s *fakeStore) DeliveryDiscard(_ context.Context, p api.DeliveryOpParams) (actions.Delivery, error) {
+func (s *fakeStore) DeliveryDiscard(_ context.Context, p actions.DeliveryOpParams) (actions.Delivery, error) {
 	unlock, err := s.enter("DeliveryDiscard")
 	if err != nil {
 		return actions.Delivery{}, err
@@ -105,7 +105,7 @@ func (s *fakeStore) DeliveryDiscard(_ context.Context, p api.DeliveryOpParams) (
 	switch fd.d.Status {
 	case actions.StatusPending, actions.StatusFailed, actions.StatusPaused:
 	default:
-		return fd.d, &api.StateError{Detail: "Only a pending, failed or paused delivery can be discarded."}
+		return fd.d, &tripline.StateError{Detail: "Only a pending, failed or paused delivery can be discarded."}
 	}
 	fd.d.Status, fd.d.NextAttemptAt = actions.StatusDiscarded, nil
 	s.deliveries[p.ID] = fd

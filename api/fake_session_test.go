@@ -6,21 +6,19 @@ import (
 	"time"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
-	"github.com/tripline/tripline/engine"
 )
 
 // The fake store's sessions, kept as the real stores keep them: a session
 // ends when it expires or its API key is gone.
 
-func (s *fakeStore) SessionInsert(_ context.Context, session api.Session) error {
+func (s *fakeStore) SessionInsert(_ context.Context, session tripline.Session) error {
 	unlock, err := s.enter("SessionInsert")
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	if s.sessions == nil {
-		s.sessions = map[string]api.Session{}
+		s.sessions = map[string]tripline.Session{}
 	}
 	if _, ok := s.sessions[session.TokenHash]; ok {
 		return fmt.Errorf("session: %w", tripline.ErrConflict)
@@ -29,16 +27,16 @@ func (s *fakeStore) SessionInsert(_ context.Context, session api.Session) error 
 	return nil
 }
 
-func (s *fakeStore) SessionGet(_ context.Context, tokenHash string, now time.Time) (api.Session, engine.Workspace, error) {
+func (s *fakeStore) SessionGet(_ context.Context, tokenHash string, now time.Time) (tripline.Session, tripline.Workspace, error) {
 	unlock, err := s.enter("SessionGet")
 	if err != nil {
-		return api.Session{}, engine.Workspace{}, err
+		return tripline.Session{}, tripline.Workspace{}, err
 	}
 	defer unlock()
 	session, ok := s.sessions[tokenHash]
 	ws, keyOK := s.keys[session.KeyHash]
 	if !ok || !keyOK || !now.Before(session.ExpiresAt) {
-		return api.Session{}, engine.Workspace{}, fmt.Errorf("session: %w", tripline.ErrNotFound)
+		return tripline.Session{}, tripline.Workspace{}, fmt.Errorf("session: %w", tripline.ErrNotFound)
 	}
 	return session, ws, nil
 }
@@ -57,5 +55,5 @@ func (s *fakeStore) SessionDelete(_ context.Context, tokenHash string) error {
 func (s *fakeStore) removeKey(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.keys, api.HashAPIKey(key))
+	delete(s.keys, tripline.HashKey(key))
 }

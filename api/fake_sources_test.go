@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/sources"
 )
 
@@ -18,7 +17,7 @@ type fakeSources struct {
 	logs map[string][]sources.LogEntry
 }
 
-func (s *fakeStore) SourceList(_ context.Context, p api.ListParams) ([]sources.Source, error) {
+func (s *fakeStore) SourceList(_ context.Context, p tripline.ListParams) ([]sources.Source, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []sources.Source

@@ -21,13 +21,13 @@ import (
 // cursors, ErrNotFound and ErrConflict as the real stores do them.
 type fakeStore struct {
 	mu         sync.Mutex
-	keys       map[string]engine.Workspace // by key hash
+	keys       map[string]tripline.Workspace // by key hash
 	folders    map[string]engine.Folder
 	rules      map[string]engine.Rule
 	endpoints  map[string]actions.Endpoint
 	deliveries map[string]fakeDelivery
 	eco        fakeEco // hooks, contacts and trigger events: fake_eco_test.go
-	sessions   map[string]api.Session
+	sessions   map[string]tripline.Session
 	srcs       fakeSources // sources and their request logs: fake_sources_test.go
 	// hook, when set, runs first in every method but WorkspaceGetByAPIKey; an
 	// error it returns is the method's.
@@ -44,7 +44,7 @@ var _ api.Store = (*fakeStore)(nil)
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{
-		keys:       map[string]engine.Workspace{},
+		keys:       map[string]tripline.Workspace{},
 		folders:    map[string]engine.Folder{},
 		rules:      map[string]engine.Rule{},
 		endpoints:  map[string]actions.Endpoint{},
@@ -71,18 +71,18 @@ func (s *fakeStore) setHook(h func(method string) error) {
 	s.hook = h
 }
 
-func (s *fakeStore) addKey(key string, ws engine.Workspace) {
+func (s *fakeStore) addKey(key string, ws tripline.Workspace) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.keys[api.HashAPIKey(key)] = ws
+	s.keys[tripline.HashKey(key)] = ws
 }
 
-func (s *fakeStore) WorkspaceGetByAPIKey(_ context.Context, keyHash string) (engine.Workspace, error) {
+func (s *fakeStore) WorkspaceGetByAPIKey(_ context.Context, keyHash string) (tripline.Workspace, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ws, ok := s.keys[keyHash]
 	if !ok {
-		return engine.Workspace{}, tripline.ErrNotFound
+		return tripline.Workspace{}, tripline.ErrNotFound
 	}
 	return ws, nil
 }
@@ -97,7 +97,7 @@ func (s *fakeStore) Ping(context.Context) error {
 }
 
 // list returns up to limit items of workspace ws after cursor, by id.
-func list[T any](m map[string]T, p api.ListParams, desc bool, wsOf func(T) string, keep func(T) bool) []T {
+func list[T any](m map[string]T, p tripline.ListParams, desc bool, wsOf func(T) string, keep func(T) bool) []T {
 	ids := slices.Sorted(maps.Keys(m))
 	if desc {
 		slices.Reverse(ids)
@@ -131,7 +131,7 @@ func ruleWS(r engine.Rule) string          { return r.WorkspaceID }
 func endpointWS(e actions.Endpoint) string { return e.WorkspaceID }
 func deliveryWS(d fakeDelivery) string     { return d.d.WorkspaceID }
 
-func (s *fakeStore) FolderList(_ context.Context, p api.ListParams) ([]engine.Folder, error) {
+func (s *fakeStore) FolderList(_ context.Context, p tripline.ListParams) ([]engine.Folder, error) {
 	unlock, err := s.enter("FolderList")
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (s *fakeStore) FolderDelete(_ context.Context, ws, id string) error {
 	return nil
 }
 
-func (s *fakeStore) RuleList(_ context.Context, p api.RuleListParams) ([]engine.Rule, error) {
+func (s *fakeStore) RuleList(_ context.Context, p tripline.RuleListParams) ([]engine.Rule, error) {
 	unlock, err := s.enter("RuleList")
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (s *fakeStore) RuleDelete(_ context.Context, ws, id string) error {
 	return nil
 }
 
-func (s *fakeStore) EndpointList(_ context.Context, p api.ListParams) ([]actions.Endpoint, error) {
+func (s *fakeStore) EndpointList(_ context.Context, p tripline.ListParams) ([]actions.Endpoint, error) {
 	unlock, err := s.enter("EndpointList")
 	if err != nil {
 		return nil, err
@@ -337,7 +337,7 @@ func (s *fakeStore) EndpointStats(_ context.Context, ws, id string) (map[actions
 	return counts, nil
 }
 
-func (s *fakeStore) DeliveryList(_ context.Context, p api.DeliveryListParams) ([]actions.Delivery, error) {
+func (s *fakeStore) DeliveryList(_ context.Context, p actions.DeliveryListParams) ([]actions.Delivery, error) {
 	unlock, err := s.enter("DeliveryList")
 	if err != nil {
 		return nil, err
@@ -367,7 +367,7 @@ func (s *fakeStore) DeliveryGet(_ context.Context, ws, id string) (actions.Deliv
 	return fd.d, fd.msg, fd.attempts, err
 }
 
-func (s *fakeStore) DeliveryStats(_ context.Context, p api.DeliveryStatsParams) ([]api.DeliveryHourCount, error) {
+func (s *fakeStore) DeliveryStats(_ context.Context, p actions.DeliveryStatsParams) ([]actions.DeliveryHourCount, error) {
 	unlock, err := s.enter("DeliveryStats")
 	if err != nil {
 		return nil, err
@@ -386,11 +386,11 @@ func (s *fakeStore) DeliveryStats(_ context.Context, p api.DeliveryStatsParams) 
 		}
 		counts[key{d.CreatedAt.UTC().Truncate(time.Hour), d.Status}]++
 	}
-	out := make([]api.DeliveryHourCount, 0, len(counts))
+	out := make([]actions.DeliveryHourCount, 0, len(counts))
 	for k, n := range counts {
-		out = append(out, api.DeliveryHourCount{Hour: k.hour, Status: k.status, Count: n})
+		out = append(out, actions.DeliveryHourCount{Hour: k.hour, Status: k.status, Count: n})
 	}
-	slices.SortFunc(out, func(a, b api.DeliveryHourCount) int {
+	slices.SortFunc(out, func(a, b actions.DeliveryHourCount) int {
 		return cmp.Or(a.Hour.Compare(b.Hour), strings.Compare(string(a.Status), string(b.Status)))
 	})
 	return out, nil

@@ -6,12 +6,11 @@ import (
 	"fmt"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/engine"
 )
 
 // The workspaces of the fake live in its API keys (addKey).
 
-func (s *fakeStore) WorkspaceGet(_ context.Context, id string) (engine.Workspace, error) {
+func (s *fakeStore) WorkspaceGet(_ context.Context, id string) (tripline.Workspace, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ws := range s.keys {
@@ -20,10 +19,10 @@ func (s *fakeStore) WorkspaceGet(_ context.Context, id string) (engine.Workspace
 			return ws, nil
 		}
 	}
-	return engine.Workspace{}, fmt.Errorf("workspace %s: %w", id, tripline.ErrNotFound)
+	return tripline.Workspace{}, fmt.Errorf("workspace %s: %w", id, tripline.ErrNotFound)
 }
 
-func (s *fakeStore) WorkspaceUpdate(_ context.Context, ws engine.Workspace) error {
+func (s *fakeStore) WorkspaceUpdate(_ context.Context, ws tripline.Workspace) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 )
@@ -37,7 +38,7 @@ func (s *server) folders() *resource[engine.Folder, folderInput] {
 		idPrefix: id.Folder,
 		readOnly: []string{"id", "created_at", "updated_at"},
 		defaults: folderInput{Enabled: true},
-		list: func(c *gin.Context, p ListParams) ([]engine.Folder, error) {
+		list: func(c *gin.Context, p tripline.ListParams) ([]engine.Folder, error) {
 			return s.Store.FolderList(c.Request.Context(), p)
 		},
 		get:    s.Store.FolderGet,

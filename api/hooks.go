@@ -52,7 +52,7 @@ type hookJSON struct {
 	CreatedAt timestamp      `json:"created_at"`
 }
 
-func renderHook(h Hook) hookJSON {
+func renderHook(h tripline.Hook) hookJSON {
 	return hookJSON{ID: h.ID, TargetURL: h.TargetURL, Event: hookEventJSON(h.Event), Condition: optional(h.Condition),
 		RuleID: h.RuleID, EndpointID: h.EndpointID, Params: map[string]any{}, CreatedAt: timestamp(h.CreatedAt)}
 }
@@ -116,7 +116,7 @@ func (s *server) createHook(c *gin.Context) {
 	if msg != "" {
 		errs.add("event", msg)
 	}
-	h := Hook{ID: id.NewAt(hookIDPrefix, now), WorkspaceID: ws, EndpointID: ep.ID, TargetURL: ep.URL,
+	h := tripline.Hook{ID: id.NewAt(hookIDPrefix, now), WorkspaceID: ws, EndpointID: ep.ID, TargetURL: ep.URL,
 		Event: event, Condition: strings.TrimSpace(in.Condition), CreatedAt: now}
 	ep.Name = "REST hook " + h.ID
 	ep.Description = "Managed by REST hook " + h.ID + "; DELETE /v1/hooks/" + h.ID + " removes it."
@@ -142,7 +142,7 @@ func (s *server) createHook(c *gin.Context) {
 		s.writeError(c, fmt.Errorf("new secret: %w", err))
 		return
 	}
-	if err := s.Store.HookInsert(c.Request.Context(), HookInsertParams{Hook: h, Rule: rule, Endpoint: ep}); err != nil {
+	if err := s.Store.HookInsert(c.Request.Context(), h, rule, ep); err != nil {
 		s.writeError(c, fmt.Errorf("create hook: %w", err))
 		return
 	}
@@ -155,7 +155,7 @@ func (s *server) createHook(c *gin.Context) {
 
 func (s *server) listHooks(c *gin.Context) {
 	var ruleTriggers map[string]engine.Trigger
-	fetch := func(p ListParams) ([]Hook, error) {
+	fetch := func(p tripline.ListParams) ([]tripline.Hook, error) {
 		hooks, err := s.Store.HookList(c.Request.Context(), p)
 		if err != nil || len(hooks) == 0 {
 			return hooks, err
@@ -167,8 +167,8 @@ func (s *server) listHooks(c *gin.Context) {
 		ruleTriggers, err = s.Store.RuleTriggers(c.Request.Context(), p.WorkspaceID, ids)
 		return hooks, err
 	}
-	idOf := func(h Hook) string { return h.ID }
-	render := func(h Hook) (hookJSON, error) {
+	idOf := func(h tripline.Hook) string { return h.ID }
+	render := func(h tripline.Hook) (hookJSON, error) {
 		out := renderHook(h)
 		if t, ok := ruleTriggers[h.RuleID]; ok {
 			out.Params = triggerParams(t)
@@ -257,7 +257,7 @@ func samplePayloadsOf(ws string, tes []triggers.TriggerEvent, rule engine.RuleEn
 // hook manages: the subscriber owns it, through DELETE /v1/hooks/{id}.
 func (s *server) guardManaged(kind string) func(ctx context.Context, workspaceID, id string) error {
 	return func(ctx context.Context, workspaceID, id string) error {
-		p := HookFindParams{WorkspaceID: workspaceID}
+		p := tripline.HookFindParams{WorkspaceID: workspaceID}
 		if kind == "rule" {
 			p.RuleID = id
 		} else {

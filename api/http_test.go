@@ -65,14 +65,6 @@ func TestAuth(t *testing.T) {
 	}
 }
 
-func TestHashAPIKey(t *testing.T) {
-	t.Parallel()
-	// echo -n abc | sha256sum
-	if got := api.HashAPIKey("abc"); got != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
-		t.Fatalf("HashAPIKey = %s", got)
-	}
-}
-
 func TestMalformedJSON(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

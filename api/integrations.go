@@ -25,40 +25,16 @@ import (
 type IntegrationStore interface {
 	// APIKeyGetByHash returns the API key with that hash, or
 	// tripline.ErrNotFound.
-	APIKeyGetByHash(ctx context.Context, keyHash string) (engine.APIKey, error)
+	APIKeyGetByHash(ctx context.Context, keyHash string) (tripline.APIKey, error)
 	// HookGet returns one hook of the workspace with its rule's condition.
-	HookGet(ctx context.Context, workspaceID, id string) (Hook, error)
+	HookGet(ctx context.Context, workspaceID, id string) (tripline.Hook, error)
 	// RuleTriggers returns the triggers of the workspace's rules among ids,
 	// by rule id; unknown ids are left out.
 	RuleTriggers(ctx context.Context, workspaceID string, ids []string) (map[string]engine.Trigger, error)
 	// ContactValues returns one page of the distinct values of the
 	// workspace's contacts of one kind (tags, custom-field names or
 	// sequences), in ascending order after Cursor (a value).
-	ContactValues(ctx context.Context, params ContactValuesParams) ([]ContactValue, error)
-}
-
-// ContactValueKind names what ContactValues lists.
-type ContactValueKind string
-
-// The kinds of ContactValues.
-const (
-	ContactTags      ContactValueKind = "tags"
-	ContactFields    ContactValueKind = "fields"
-	ContactSequences ContactValueKind = "sequences"
-)
-
-// ContactValuesParams select one page of ContactValues.
-type ContactValuesParams struct {
-	ListParams
-	Kind ContactValueKind
-}
-
-// ContactValue is a tag, a sequence or a custom field's name seen on a
-// contact; for a custom field, Types are the JSON types of its values
-// (string, number, boolean, array, object, null), sorted.
-type ContactValue struct {
-	Value string
-	Types []string
+	ContactValues(ctx context.Context, params tripline.ContactValuesParams) ([]tripline.ContactValue, error)
 }
 
 // Observer is told about every HTTP request and about refused inbound
@@ -107,9 +83,9 @@ const ctxAPIKeyHash = "tripline.api_key_hash"
 // are not REST hooks: the identity call and the lists behind dropdowns.
 func (s *server) integrationRoutes(g *gin.RouterGroup) {
 	g.GET("/me", s.me)
-	g.GET("/tags", s.contactValues(ContactTags))
-	g.GET("/fields", s.contactValues(ContactFields))
-	g.GET("/sequences", s.contactValues(ContactSequences))
+	g.GET("/tags", s.contactValues(tripline.ContactTags))
+	g.GET("/fields", s.contactValues(tripline.ContactFields))
+	g.GET("/sequences", s.contactValues(tripline.ContactSequences))
 }
 
 type meJSON struct {
@@ -132,7 +108,7 @@ type meKeyJSON struct {
 // connection test of Zapier and Make.
 func (s *server) me(c *gin.Context) {
 	v, _ := c.Get(ctxWorkspace)
-	ws := v.(engine.Workspace)
+	ws := v.(tripline.Workspace)
 	out := meJSON{Workspace: meWorkspaceJSON{ID: ws.ID, Name: ws.Name}}
 	if hash := c.GetString(ctxAPIKeyHash); hash != "" {
 		key, err := s.Store.APIKeyGetByHash(c.Request.Context(), hash)
@@ -152,15 +128,15 @@ type contactValueJSON struct {
 
 // contactValues serves GET /v1/tags, /v1/fields and /v1/sequences: the
 // distinct values seen on the workspace's contacts, by name, a page at a time.
-func (s *server) contactValues(kind ContactValueKind) gin.HandlerFunc {
+func (s *server) contactValues(kind tripline.ContactValueKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		fetch := func(p ListParams) ([]ContactValue, error) {
-			return s.Store.ContactValues(c.Request.Context(), ContactValuesParams{ListParams: p, Kind: kind})
+		fetch := func(p tripline.ListParams) ([]tripline.ContactValue, error) {
+			return s.Store.ContactValues(c.Request.Context(), tripline.ContactValuesParams{ListParams: p, Kind: kind})
 		}
-		idOf := func(v ContactValue) string { return v.Value }
-		render := func(v ContactValue) (contactValueJSON, error) {
+		idOf := func(v tripline.ContactValue) string { return v.Value }
+		render := func(v tripline.ContactValue) (contactValueJSON, error) {
 			out := contactValueJSON{Name: v.Value}
-			if kind == ContactFields {
+			if kind == tripline.ContactFields {
 				out.Types = orEmpty(v.Types)
 			}
 			return out, nil
@@ -171,7 +147,7 @@ func (s *server) contactValues(kind ContactValueKind) gin.HandlerFunc {
 
 // servePage answers a list request: ?limit= and ?cursor= read, one page
 // fetched and rendered by listPage, or the problem.
-func servePage[M, R any](s *server, c *gin.Context, fetch func(ListParams) ([]M, error), idOf func(M) string, render func(M) (R, error)) {
+func servePage[M, R any](s *server, c *gin.Context, fetch func(tripline.ListParams) ([]M, error), idOf func(M) string, render func(M) (R, error)) {
 	var errs fieldErrors
 	params := listParams(c, &errs)
 	if err := errs.err("The list parameters are not valid."); err != nil {
@@ -365,7 +341,7 @@ func (s *server) matchingSamples(ctx context.Context, ws string, rule engine.Rul
 	if rule.Condition != "" || len(triggerParams(rule.Trigger)) > 0 {
 		scan = min(limit*samplesScanFactor, maxSamplesScan)
 	}
-	recent, err := s.Store.TriggerEventListRecent(ctx, TriggerEventListParams{WorkspaceID: ws, Type: rule.Trigger.Type, Limit: scan})
+	recent, err := s.Store.TriggerEventListRecent(ctx, tripline.TriggerEventListParams{WorkspaceID: ws, Type: rule.Trigger.Type, Limit: scan})
 	if err != nil {
 		return nil, err
 	}

@@ -2,65 +2,35 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"math/big"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 )
 
 // KeyStore is what the API-key routes need from storage; it is part of Store.
 type KeyStore interface {
 	// APIKeyList returns one page of the workspace's keys by id.
-	APIKeyList(ctx context.Context, params ListParams) ([]engine.APIKey, error)
+	APIKeyList(ctx context.Context, params tripline.ListParams) ([]tripline.APIKey, error)
 	// APIKeyInsert stores a key (its hash).
-	APIKeyInsert(ctx context.Context, key engine.APIKey) error
+	APIKeyInsert(ctx context.Context, key tripline.APIKey) error
 	// APIKeyDelete revokes a key of the workspace; tripline.ErrNotFound
 	// when it has none with that id.
 	APIKeyDelete(ctx context.Context, workspaceID, id string) error
 	// APIKeyTouch records a use of the key at At, unless one at or after
 	// At minus Every is recorded already.
-	APIKeyTouch(ctx context.Context, params APIKeyTouchParams) error
-}
-
-// APIKeyTouchParams are a use of an API key.
-type APIKeyTouchParams struct {
-	KeyHash string
-	At      time.Time
-	Every   time.Duration
+	APIKeyTouch(ctx context.Context, params tripline.APIKeyTouchParams) error
 }
 
 // keyTouchEvery is how often a key's last_used_at is written, at most.
 const keyTouchEvery = time.Minute
 
 const ctxKeyHash = "tripline.key_hash"
-
-const keyAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// NewAPIKey returns a new API key, "tl_" and 40 base-62 characters (238 bits).
-func NewAPIKey() string {
-	var sb strings.Builder
-	sb.WriteString("tl_")
-	for range 40 {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(keyAlphabet))))
-		if err != nil {
-			panic(err) // crypto/rand never fails on supported platforms
-		}
-		sb.WriteByte(keyAlphabet[n.Int64()])
-	}
-	return sb.String()
-}
-
-// keyPrefix is the part of a key shown to tell keys apart.
-func keyPrefix(key string) string { return key[:min(len(key), 8)] }
 
 // keyInput is the body of POST /v1/keys.
 type keyInput struct {
@@ -84,7 +54,7 @@ func (s *server) keyRoutes(g *gin.RouterGroup) {
 	g.DELETE("/keys/:id", s.deleteKey)
 }
 
-func renderKey(k engine.APIKey, current string) keyJSON {
+func renderKey(k tripline.APIKey, current string) keyJSON {
 	return keyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: timestamp(k.CreatedAt), LastUsedAt: optionalTime(k.LastUsedAt), Current: k.ID == current}
 }
 
@@ -100,9 +70,11 @@ func (s *server) listKeys(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	fetch := func(p ListParams) ([]engine.APIKey, error) { return s.Store.APIKeyList(c.Request.Context(), p) }
-	idOf := func(k engine.APIKey) string { return k.ID }
-	render := func(k engine.APIKey) (keyJSON, error) { return renderKey(k, current), nil }
+	fetch := func(p tripline.ListParams) ([]tripline.APIKey, error) {
+		return s.Store.APIKeyList(c.Request.Context(), p)
+	}
+	idOf := func(k tripline.APIKey) string { return k.ID }
+	render := func(k tripline.APIKey) (keyJSON, error) { return renderKey(k, current), nil }
 	pg, err := listPage(params, fetch, idOf, render)
 	if err != nil {
 		s.writeError(c, err)
@@ -117,7 +89,7 @@ func (s *server) currentKeyID(c *gin.Context) (string, error) {
 	hash := c.GetString(ctxKeyHash)
 	cursor := ""
 	for {
-		keys, err := s.Store.APIKeyList(c.Request.Context(), ListParams{WorkspaceID: workspaceID(c), Limit: maxLimit, Cursor: cursor})
+		keys, err := s.Store.APIKeyList(c.Request.Context(), tripline.ListParams{WorkspaceID: workspaceID(c), Limit: maxLimit, Cursor: cursor})
 		if err != nil {
 			return "", err
 		}
@@ -150,8 +122,8 @@ func (s *server) createKey(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	key := NewAPIKey()
-	k := engine.APIKey{ID: id.New(id.APIKey), WorkspaceID: workspaceID(c), Hash: HashAPIKey(key), Prefix: keyPrefix(key), CreatedAt: s.now(), Name: name}
+	key := tripline.NewAPIKey()
+	k := tripline.NewAPIKeyRecord(id.New(id.APIKey), workspaceID(c), key, name, s.now())
 	if err := s.Store.APIKeyInsert(c.Request.Context(), k); err != nil {
 		s.writeError(c, err)
 		return
@@ -207,7 +179,7 @@ func (s *server) touchKey(c *gin.Context, hash string) {
 	if !due {
 		return
 	}
-	if err := s.Store.APIKeyTouch(c.Request.Context(), APIKeyTouchParams{KeyHash: hash, At: now, Every: keyTouchEvery}); err != nil {
+	if err := s.Store.APIKeyTouch(c.Request.Context(), tripline.APIKeyTouchParams{KeyHash: hash, At: now, Every: keyTouchEvery}); err != nil {
 		s.Logger.WarnContext(c.Request.Context(), "record api key use", "error", err, "request_id", requestID(c))
 	}
 }

@@ -24,7 +24,7 @@ type page[T any] struct {
 
 // listPage fetches and renders one page of a list. It asks fetch for one item more than the limit: if it comes, there
 // is a next page, whose cursor is the id of the page's last item.
-func listPage[M, R any](params ListParams, fetch func(ListParams) ([]M, error), idOf func(M) string, render func(M) (R, error)) (page[R], error) {
+func listPage[M, R any](params tripline.ListParams, fetch func(tripline.ListParams) ([]M, error), idOf func(M) string, render func(M) (R, error)) (page[R], error) {
 	params.Limit++
 	items, err := fetch(params)
 	if err != nil {
@@ -47,8 +47,8 @@ func listPage[M, R any](params ListParams, fetch func(ListParams) ([]M, error), 
 }
 
 // listParams reads ?limit= and ?cursor= for the authenticated workspace.
-func listParams(c *gin.Context, errs *fieldErrors) ListParams {
-	p := ListParams{WorkspaceID: workspaceID(c), Limit: defaultLimit, Cursor: c.Query("cursor")}
+func listParams(c *gin.Context, errs *fieldErrors) tripline.ListParams {
+	p := tripline.ListParams{WorkspaceID: workspaceID(c), Limit: defaultLimit, Cursor: c.Query("cursor")}
 	if v, ok := c.GetQuery("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxLimit {

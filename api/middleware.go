@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/engine"
 )
 
 // Keys of values kept in the gin context.
@@ -94,13 +91,6 @@ func (s *server) recoverPanic(c *gin.Context) {
 	c.Next()
 }
 
-// HashAPIKey returns the hex SHA-256 of an API key: the form in which keys are
-// stored and looked up (Store.WorkspaceGetByAPIKey).
-func HashAPIKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
-
 // authenticate resolves the bearer API key to its workspace, or answers 401.
 // A request without an Authorization header may instead carry the web UI's
 // session cookie (session.go); then an unsafe method also needs the CSRF token.
@@ -124,7 +114,7 @@ func (s *server) authenticate(c *gin.Context) {
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "Send your API key as the header \"Authorization: Bearer <api key>\"."})
 		return
 	}
-	hash := HashAPIKey(key)
+	hash := tripline.HashKey(key)
 	ws, err := s.Store.WorkspaceGetByAPIKey(c.Request.Context(), hash)
 	if errors.Is(err, tripline.ErrNotFound) {
 		c.Header("WWW-Authenticate", "Bearer")
@@ -156,5 +146,5 @@ func bearerToken(h string) (string, bool) {
 // workspaceID is the authenticated workspace of a /v1 request.
 func workspaceID(c *gin.Context) string {
 	ws, _ := c.Get(ctxWorkspace)
-	return ws.(engine.Workspace).ID
+	return ws.(tripline.Workspace).ID
 }

@@ -43,7 +43,7 @@ type resource[M, I any] struct {
 	readOnly []string // server-set fields: sending one is a 400
 	defaults I        // the writable fields of a new object before the body is laid over them
 
-	list   func(c *gin.Context, p ListParams) ([]M, error) // c for filters in the query
+	list   func(c *gin.Context, p tripline.ListParams) ([]M, error) // c for filters in the query
 	get    func(ctx context.Context, workspaceID, id string) (M, error)
 	insert func(ctx context.Context, m M) error
 	update func(ctx context.Context, m M) error
@@ -87,7 +87,7 @@ func (r *resource[M, I]) handleList(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	fetch := func(p ListParams) ([]M, error) {
+	fetch := func(p tripline.ListParams) ([]M, error) {
 		items, err := r.list(c, p)
 		if err == nil && r.listed != nil {
 			ctx, err = r.listed(ctx, p.WorkspaceID, items)

@@ -52,8 +52,8 @@ func (s *server) rules() *resource[engine.Rule, ruleInput] {
 		idPrefix: id.Rule,
 		readOnly: []string{"id", "created_at", "updated_at", "last_error", "last_error_at", "error_count", "last_fired_at"},
 		defaults: ruleInput{Enabled: true},
-		list: func(c *gin.Context, p ListParams) ([]engine.Rule, error) {
-			return s.Store.RuleList(c.Request.Context(), RuleListParams{ListParams: p, FolderID: c.Query("folder_id")})
+		list: func(c *gin.Context, p tripline.ListParams) ([]engine.Rule, error) {
+			return s.Store.RuleList(c.Request.Context(), tripline.RuleListParams{ListParams: p, FolderID: c.Query("folder_id")})
 		},
 		get:    s.Store.RuleGet,
 		insert: s.Store.RuleInsert,

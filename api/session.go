@@ -12,7 +12,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/engine"
 )
 
 // The web UI signs in with an API key once and then holds a session: an
@@ -28,8 +27,8 @@ const (
 )
 
 // sessionToken hashes: the store's key, and the CSRF token shown to the page.
-func sessionHash(token string) string { return HashAPIKey("session\x00" + token) }
-func csrfToken(token string) string   { return HashAPIKey("csrf\x00" + token) }
+func sessionHash(token string) string { return tripline.HashKey("session\x00" + token) }
+func csrfToken(token string) string   { return tripline.HashKey("csrf\x00" + token) }
 
 // sessionJSON is the answer of POST and GET /ui/session.
 type sessionJSON struct {
@@ -41,7 +40,7 @@ type sessionJSON struct {
 	ExpiresAt timestamp `json:"expires_at"`
 }
 
-func newSessionJSON(ws engine.Workspace, token string, expires time.Time) sessionJSON {
+func newSessionJSON(ws tripline.Workspace, token string, expires time.Time) sessionJSON {
 	var out sessionJSON
 	out.Workspace.ID, out.Workspace.Name = ws.ID, ws.Name
 	out.CSRFToken = csrfToken(token)
@@ -70,7 +69,7 @@ func (s *server) signIn(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	ws, err := s.Store.WorkspaceGetByAPIKey(ctx, HashAPIKey(key))
+	ws, err := s.Store.WorkspaceGetByAPIKey(ctx, tripline.HashKey(key))
 	if errors.Is(err, tripline.ErrNotFound) {
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "The API key is not valid: it may have been revoked or mistyped."})
 		return
@@ -81,7 +80,7 @@ func (s *server) signIn(c *gin.Context) {
 	}
 	token := rand.Text() + rand.Text() // 2 × 128 bits
 	now := s.now()
-	session := Session{TokenHash: sessionHash(token), WorkspaceID: ws.ID, KeyHash: HashAPIKey(key), CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
+	session := tripline.Session{TokenHash: sessionHash(token), WorkspaceID: ws.ID, KeyHash: tripline.HashKey(key), CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
 	if err := s.Store.SessionInsert(ctx, session); err != nil {
 		s.writeError(c, fmt.Errorf("sign in: %w", err))
 		return
@@ -120,7 +119,7 @@ func (s *server) signOut(c *gin.Context) {
 }
 
 // session resolves the session cookie, or answers 401 and returns false.
-func (s *server) session(c *gin.Context) (token string, ws engine.Workspace, session Session, ok bool) {
+func (s *server) session(c *gin.Context) (token string, ws tripline.Workspace, session tripline.Session, ok bool) {
 	ck, err := c.Request.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		s.writeError(c, &httpError{status: http.StatusUnauthorized, detail: "You are not signed in: sign in with an API key."})

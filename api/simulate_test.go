@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/triggers"
 )
@@ -22,7 +22,7 @@ func (s *fakeStore) RuleListAll(_ context.Context, ws string) ([]engine.Rule, []
 		return nil, nil, err
 	}
 	defer unlock()
-	all := api.ListParams{WorkspaceID: ws, Limit: math.MaxInt}
+	all := tripline.ListParams{WorkspaceID: ws, Limit: math.MaxInt}
 	return list(s.rules, all, false, ruleWS, nil), list(s.folders, all, false, folderWS, nil), nil
 }
 

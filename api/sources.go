@@ -25,7 +25,7 @@ import (
 // (SPEC section 13); it is part of Store. Sources are listed by id,
 // ascending; Verify.Secret and Token come back opened.
 type SourceStore interface {
-	SourceList(ctx context.Context, params ListParams) ([]sources.Source, error)
+	SourceList(ctx context.Context, params tripline.ListParams) ([]sources.Source, error)
 	SourceGet(ctx context.Context, workspaceID, id string) (sources.Source, error)
 	// SourceGetByTokenHash returns the source whose token hashes to hash,
 	// in whatever workspace, or tripline.ErrNotFound.
@@ -81,7 +81,7 @@ func (s *server) sourcesResource() *resource[sources.Source, sourceInput] {
 		idPrefix: sources.IDPrefix,
 		readOnly: []string{"id", "ingest_url", "created_at", "updated_at"},
 		defaults: sourceInput{Enabled: true},
-		list: func(c *gin.Context, p ListParams) ([]sources.Source, error) {
+		list: func(c *gin.Context, p tripline.ListParams) ([]sources.Source, error) {
 			return s.Store.SourceList(c.Request.Context(), p)
 		},
 		get:    s.Store.SourceGet,

@@ -11,15 +11,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/engine"
 )
 
 // WorkspaceStore is what GET and PATCH /v1/workspace need from storage.
 type WorkspaceStore interface {
-	WorkspaceGet(ctx context.Context, id string) (engine.Workspace, error)
+	WorkspaceGet(ctx context.Context, id string) (tripline.Workspace, error)
 	// WorkspaceUpdate stores the name and settings; a name another workspace
 	// has is tripline.ErrConflict.
-	WorkspaceUpdate(ctx context.Context, ws engine.Workspace) error
+	WorkspaceUpdate(ctx context.Context, ws tripline.Workspace) error
 }
 
 // workspaceInput is the writable fields of the key's workspace.
@@ -43,7 +42,7 @@ func (s *server) workspaceRoutes(g *gin.RouterGroup) {
 	g.PATCH("/workspace", s.patchWorkspace)
 }
 
-func renderWorkspace(ws engine.Workspace) workspaceJSON {
+func renderWorkspace(ws tripline.Workspace) workspaceJSON {
 	return workspaceJSON{ID: ws.ID, Name: ws.Name, Timezone: ws.Timezone, RequireHTTPS: ws.RequireHTTPS, CreatedAt: timestamp(ws.CreatedAt)}
 }
 

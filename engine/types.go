@@ -5,31 +5,6 @@ import (
 	"time"
 )
 
-// Workspace is the tenant: every object belongs to exactly one.
-type Workspace struct {
-	ID        string
-	Name      string
-	CreatedAt time.Time
-
-	// Timezone is the workspace's IANA time zone ("UTC" when unset).
-	Timezone string
-	// RequireHTTPS refuses http:// endpoint destinations, on save and at
-	// send time (SPEC section 11), except those the private-destination
-	// allowlist opens.
-	RequireHTTPS bool
-}
-
-// APIKey authenticates requests for one workspace. Only a hash of the key is stored.
-type APIKey struct {
-	ID          string
-	WorkspaceID string
-	Hash        string // hex SHA-256 of the key
-	Prefix      string // the first characters of the key, to tell keys apart
-	CreatedAt   time.Time
-	Name        string     // what the key is for, as its maker named it
-	LastUsedAt  *time.Time // the last request made with it, to the minute; nil: never
-}
-
 // Folder groups rules under one enabled toggle.
 type Folder struct {
 	ID          string    `json:"id"`

@@ -4,18 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/triggers"
 	"strings"
-
-	"github.com/tripline/tripline/api"
 )
-
-var _ api.ActivityStore = (*Store)(nil)
 
 // TriggerEventList returns one page of the workspace's trigger events, newest
 // first. Without filters it walks the primary key backwards; with a contact,
 // the (workspace_id, contact_id) index; with types, (workspace_id, type, id).
 // The source is read from the stored JSON.
-func (s *Store) TriggerEventList(ctx context.Context, p api.TriggerEventPageParams) ([]api.StoredTriggerEvent, error) {
+func (s *Store) TriggerEventList(ctx context.Context, p tripline.TriggerEventPageParams) ([]triggers.StoredTriggerEvent, error) {
 	q := page(s.read.WithContext(ctx), p.ListParams, true)
 	if len(p.Types) > 0 {
 		q = q.Where("type IN ?", p.Types)
@@ -34,7 +32,7 @@ func (s *Store) TriggerEventList(ctx context.Context, p api.TriggerEventPagePara
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list trigger events: %w", translate(err))
 	}
-	out := make([]api.StoredTriggerEvent, len(rows))
+	out := make([]triggers.StoredTriggerEvent, len(rows))
 	for i := range rows {
 		var err error
 		if out[i], err = rows[i].stored(); err != nil {
@@ -45,17 +43,17 @@ func (s *Store) TriggerEventList(ctx context.Context, p api.TriggerEventPagePara
 }
 
 // TriggerEventGet returns one stored trigger event of the workspace.
-func (s *Store) TriggerEventGet(ctx context.Context, workspaceID, id string) (api.StoredTriggerEvent, error) {
+func (s *Store) TriggerEventGet(ctx context.Context, workspaceID, id string) (triggers.StoredTriggerEvent, error) {
 	var row triggerEventRow
 	if err := s.read.WithContext(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&row).Error; err != nil {
-		return api.StoredTriggerEvent{}, notFound(err, "trigger event %s", id)
+		return triggers.StoredTriggerEvent{}, notFound(err, "trigger event %s", id)
 	}
 	return row.stored()
 }
 
 // stored reads a row; an erased one keeps its id, type and contact id.
-func (r *triggerEventRow) stored() (api.StoredTriggerEvent, error) {
-	out := api.StoredTriggerEvent{CreatedAt: r.CreatedAt.Time}
+func (r *triggerEventRow) stored() (triggers.StoredTriggerEvent, error) {
+	out := triggers.StoredTriggerEvent{CreatedAt: r.CreatedAt.Time}
 	if r.Payload == erasedPayload {
 		out.Erased = true
 		out.Event.ID, out.Event.Type, out.Event.ContactID = r.ID, r.Type, r.ContactID

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
@@ -34,7 +33,7 @@ func TestTriggerEventList(t *testing.T) {
 			`{"id":"`+sourced+`","type":"tag_applied","timestamp":"2026-11-22T10:00:00.000Z","contact_id":"c_3","contact":null,"previous":null,"tag":"x","source":{"id":"src_1","name":"Sales bot"}}`, t0); err != nil {
 			t.Fatal(err)
 		}
-		ids := func(p api.TriggerEventPageParams) []string {
+		ids := func(p tripline.TriggerEventPageParams) []string {
 			t.Helper()
 			p.WorkspaceID = f.ws.ID
 			got, err := s.TriggerEventList(ctx, p)
@@ -47,22 +46,22 @@ func TestTriggerEventList(t *testing.T) {
 			}
 			return out
 		}
-		all := ids(api.TriggerEventPageParams{})
+		all := ids(tripline.TriggerEventPageParams{})
 		if want := []string{sourced, tes[2].ID, tes[1].ID, tes[0].ID}; !slices.Equal(all, want) {
 			t.Fatalf("all = %v, want newest first %v", all, want)
 		}
-		if got := ids(api.TriggerEventPageParams{ListParams: api.ListParams{Limit: 2, Cursor: all[1]}}); !slices.Equal(got, all[2:]) {
+		if got := ids(tripline.TriggerEventPageParams{ListParams: tripline.ListParams{Limit: 2, Cursor: all[1]}}); !slices.Equal(got, all[2:]) {
 			t.Errorf("after the cursor = %v, want %v", got, all[2:])
 		}
-		if got := ids(api.TriggerEventPageParams{ContactID: "c_1", Types: []string{triggers.TriggerTagApplied}}); !slices.Equal(got, []string{tes[1].ID}) {
+		if got := ids(tripline.TriggerEventPageParams{ContactID: "c_1", Types: []string{triggers.TriggerTagApplied}}); !slices.Equal(got, []string{tes[1].ID}) {
 			t.Errorf("c_1's tag_applied = %v", got)
 		}
 		for _, src := range []string{"src_1", "Sales bot"} {
-			if got := ids(api.TriggerEventPageParams{Source: src}); !slices.Equal(got, []string{sourced}) {
+			if got := ids(tripline.TriggerEventPageParams{Source: src}); !slices.Equal(got, []string{sourced}) {
 				t.Errorf("source %q = %v", src, got)
 			}
 		}
-		if got, err := s.TriggerEventList(ctx, api.TriggerEventPageParams{ListParams: api.ListParams{WorkspaceID: other.ws.ID}}); err != nil || len(got) != 0 {
+		if got, err := s.TriggerEventList(ctx, tripline.TriggerEventPageParams{ListParams: tripline.ListParams{WorkspaceID: other.ws.ID}}); err != nil || len(got) != 0 {
 			t.Errorf("another workspace sees %v, %v", got, err)
 		}
 

@@ -3,23 +3,19 @@ package store
 import (
 	"context"
 	"fmt"
-
-	"github.com/tripline/tripline/api"
-	"github.com/tripline/tripline/engine"
+	"github.com/tripline/tripline"
 )
-
-var _ api.KeyStore = (*Store)(nil)
 
 // APIKeyList returns one page of the workspace's API keys, by id (the oldest
 // first).
-func (s *Store) APIKeyList(ctx context.Context, p api.ListParams) ([]engine.APIKey, error) {
+func (s *Store) APIKeyList(ctx context.Context, p tripline.ListParams) ([]tripline.APIKey, error) {
 	var rows []apiKeyRow
 	if err := page(s.read.WithContext(ctx), p, false).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list api keys: %w", translate(err))
 	}
-	out := make([]engine.APIKey, len(rows))
+	out := make([]tripline.APIKey, len(rows))
 	for i, r := range rows {
-		out[i] = engine.APIKey{ID: r.ID, WorkspaceID: r.WorkspaceID, Hash: r.Hash, Prefix: r.Prefix, CreatedAt: r.CreatedAt.Time, Name: r.Name}
+		out[i] = tripline.APIKey{ID: r.ID, WorkspaceID: r.WorkspaceID, Hash: r.Hash, Prefix: r.Prefix, CreatedAt: r.CreatedAt.Time, Name: r.Name}
 		if r.LastUsedAt != nil {
 			out[i].LastUsedAt = &r.LastUsedAt.Time
 		}
@@ -42,7 +38,7 @@ func (s *Store) APIKeyDelete(ctx context.Context, workspaceID, id string) error 
 
 // APIKeyTouch records that the key with this hash was used at at, unless a
 // use at or after before is recorded already: one write a key per period.
-func (s *Store) APIKeyTouch(ctx context.Context, p api.APIKeyTouchParams) error {
+func (s *Store) APIKeyTouch(ctx context.Context, p tripline.APIKeyTouchParams) error {
 	err := s.db.WithContext(ctx).Exec("UPDATE api_keys SET last_used_at = ? WHERE hash = ? AND (last_used_at IS NULL OR last_used_at < ?)",
 		ts(p.At), p.KeyHash, ts(p.At.Add(-p.Every))).Error
 	if err != nil {

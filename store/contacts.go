@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/triggers"
+	"gorm.io/gorm"
 )
 
 // ContactList returns one page of the workspace's contacts, by id. It walks
@@ -19,7 +18,7 @@ import (
 // JSON text written by encoding/json, so a contact can match only if the
 // JSON encoding of the tag or value occurs in its text: a substring test,
 // cheap on both databases, discards the others before the JSON is parsed.
-func (s *Store) ContactList(ctx context.Context, p api.ContactListParams) ([]triggers.Contact, error) {
+func (s *Store) ContactList(ctx context.Context, p tripline.ContactListParams) ([]triggers.Contact, error) {
 	q := page(s.read.WithContext(ctx), p.ListParams, false).Select("id, state")
 	pg := s.dialect == DialectPostgres
 	find := "instr(state, ?) > 0" // SQLite

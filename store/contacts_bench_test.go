@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store/storetest"
@@ -48,13 +48,13 @@ func BenchmarkContactList(b *testing.B) {
 			}
 			for _, bc := range []struct {
 				name string
-				p    api.ContactListParams
+				p    tripline.ContactListParams
 				want int
 			}{
-				{"all", api.ContactListParams{}, 50},
-				{"common_tag", api.ContactListParams{Tag: "common"}, 50},
-				{"rare_tag", api.ContactListParams{Tag: "rare"}, 1},
-				{"rare_field", api.ContactListParams{FieldPath: []string{"custom_fields", "order"}, Value: "19999"}, 1},
+				{"all", tripline.ContactListParams{}, 50},
+				{"common_tag", tripline.ContactListParams{Tag: "common"}, 50},
+				{"rare_tag", tripline.ContactListParams{Tag: "rare"}, 1},
+				{"rare_field", tripline.ContactListParams{FieldPath: []string{"custom_fields", "order"}, Value: "19999"}, 1},
 			} {
 				b.Run(bc.name, func(b *testing.B) {
 					p := bc.p

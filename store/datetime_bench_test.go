@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
@@ -34,7 +35,7 @@ func benchContacts(b *testing.B) int {
 type benchDatetime struct {
 	s     *store.Store
 	clock *dtClock
-	ws    engine.Workspace
+	ws    tripline.Workspace
 	ep    actions.Endpoint
 	base  time.Time
 }

@@ -3,17 +3,17 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"sync"
-	"testing"
-	"time"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
 	"github.com/tripline/tripline/store/storetest"
 	"github.com/tripline/tripline/triggers"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
 )
 
 // dtClock is a settable clock shared by a store, its pipeline and schedulers.
@@ -117,7 +117,7 @@ func (f dtFixture) due(t *testing.T, ruleID string) []store.DatetimeDue {
 // deliveries returns the payloads of the rule's deliveries, oldest first.
 func (f dtFixture) deliveries(t *testing.T, ruleID string) []map[string]any {
 	t.Helper()
-	ds, err := f.s.DeliveryList(t.Context(), api.DeliveryListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID, Limit: 1000}, RuleID: ruleID})
+	ds, err := f.s.DeliveryList(t.Context(), actions.DeliveryListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 1000}, RuleID: ruleID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/id"
 )
 
@@ -537,7 +536,7 @@ func (s *Store) DeliveryClaimsReset(ctx context.Context) error {
 
 // DeliveryList returns one page of the workspace's deliveries, newest first,
 // matching every filter that is set.
-func (s *Store) DeliveryList(ctx context.Context, p api.DeliveryListParams) ([]actions.Delivery, error) {
+func (s *Store) DeliveryList(ctx context.Context, p actions.DeliveryListParams) ([]actions.Delivery, error) {
 	q := page(s.read.WithContext(ctx), p.ListParams, true)
 	if p.EndpointID != "" {
 		q = q.Where("endpoint_id = ?", p.EndpointID)

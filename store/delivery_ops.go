@@ -6,15 +6,13 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/id"
 )
 
-var _ api.OpsStore = (*Store)(nil)
-
 // EndpointEnable implements api.OpsStore.
-func (s *Store) EndpointEnable(ctx context.Context, p api.EndpointEnableParams) (actions.Endpoint, error) {
+func (s *Store) EndpointEnable(ctx context.Context, p actions.EndpointEnableParams) (actions.Endpoint, error) {
 	now := ts(p.Now)
 	var row endpointRow
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
@@ -48,7 +46,7 @@ func (s *Store) EndpointEnable(ctx context.Context, p api.EndpointEnableParams) 
 // EndpointRotateSecret implements api.OpsStore. The sealed current secret
 // moves to previous_secret as it is; a previous secret still in its grace
 // period is dropped.
-func (s *Store) EndpointRotateSecret(ctx context.Context, p api.EndpointRotateSecretParams) (actions.Endpoint, error) {
+func (s *Store) EndpointRotateSecret(ctx context.Context, p actions.EndpointRotateSecretParams) (actions.Endpoint, error) {
 	sealed := p.Secret
 	if s.secrets != nil {
 		var err error
@@ -86,28 +84,28 @@ const requeueSet = `status = CASE WHEN ? THEN 'pending' ELSE 'paused' END, attem
 const hasMessage = `EXISTS (SELECT 1 FROM delivery_messages m WHERE m.delivery_id = deliveries.id)`
 
 // DeliveryRedeliver implements api.OpsStore.
-func (s *Store) DeliveryRedeliver(ctx context.Context, p api.DeliveryOpParams) (actions.Delivery, error) {
+func (s *Store) DeliveryRedeliver(ctx context.Context, p actions.DeliveryOpParams) (actions.Delivery, error) {
 	var row deliveryRow
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("workspace_id = ? AND id = ?", p.WorkspaceID, p.ID).Take(&row).Error; err != nil {
 			return notFound(err, "delivery %s", p.ID)
 		}
 		if row.Status == string(actions.StatusSending) {
-			return &api.StateError{Detail: "The delivery is being sent right now; redeliver it once this attempt has ended."}
+			return &tripline.StateError{Detail: "The delivery is being sent right now; redeliver it once this attempt has ended."}
 		}
 		var n int64
 		if err := tx.Model(&deliveryMessageRow{}).Where("delivery_id = ?", p.ID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n == 0 {
-			return &api.StateError{Detail: "The delivery's payload was deleted by retention; it cannot be sent again."}
+			return &tripline.StateError{Detail: "The delivery's payload was deleted by retention; it cannot be sent again."}
 		}
 		var eps []endpointRow
 		if err := tx.Where("id = ?", row.EndpointID).Limit(1).Find(&eps).Error; err != nil {
 			return err
 		}
 		if len(eps) == 0 {
-			return &api.StateError{Detail: "The delivery's endpoint was deleted; there is nowhere to send it."}
+			return &tripline.StateError{Detail: "The delivery's endpoint was deleted; there is nowhere to send it."}
 		}
 		enabled := eps[0].Enabled
 		if err := tx.Exec(`UPDATE deliveries SET `+requeueSet+` WHERE id = ?`, enabled, enabled, ms(p.Now), p.ID).Error; err != nil {
@@ -123,7 +121,7 @@ func (s *Store) DeliveryRedeliver(ctx context.Context, p api.DeliveryOpParams) (
 }
 
 // EndpointRecover implements api.OpsStore in one statement.
-func (s *Store) EndpointRecover(ctx context.Context, p api.EndpointRecoverParams) (int, error) {
+func (s *Store) EndpointRecover(ctx context.Context, p actions.EndpointRecoverParams) (int, error) {
 	if len(p.Statuses) == 0 {
 		return 0, nil
 	}
@@ -157,7 +155,7 @@ func (s *Store) EndpointRecover(ctx context.Context, p api.EndpointRecoverParams
 }
 
 // DeliveryDiscard implements api.OpsStore.
-func (s *Store) DeliveryDiscard(ctx context.Context, p api.DeliveryOpParams) (actions.Delivery, error) {
+func (s *Store) DeliveryDiscard(ctx context.Context, p actions.DeliveryOpParams) (actions.Delivery, error) {
 	var row deliveryRow
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("workspace_id = ? AND id = ?", p.WorkspaceID, p.ID).Take(&row).Error; err != nil {
@@ -166,7 +164,7 @@ func (s *Store) DeliveryDiscard(ctx context.Context, p api.DeliveryOpParams) (ac
 		switch actions.Status(row.Status) {
 		case actions.StatusPending, actions.StatusFailed, actions.StatusPaused:
 		default:
-			return &api.StateError{Detail: fmt.Sprintf("The delivery is %s; only a pending, failed or paused delivery can be discarded.", row.Status)}
+			return &tripline.StateError{Detail: fmt.Sprintf("The delivery is %s; only a pending, failed or paused delivery can be discarded.", row.Status)}
 		}
 		row.Status, row.NextAttemptAt = string(actions.StatusDiscarded), nil
 		return tx.Exec(`UPDATE deliveries SET status = 'discarded', next_attempt_at = NULL WHERE id = ?`, p.ID).Error

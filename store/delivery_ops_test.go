@@ -7,15 +7,14 @@ import (
 
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/store"
 )
 
 func wantState(t *testing.T, err error, what string) {
 	t.Helper()
-	var se *api.StateError
+	var se *tripline.StateError
 	if !errors.As(err, &se) {
-		t.Fatalf("%s: got %v, want a *api.StateError", what, err)
+		t.Fatalf("%s: got %v, want a *tripline.StateError", what, err)
 	}
 }
 
@@ -30,7 +29,7 @@ func TestEndpointEnableResumesOrDiscardsPaused(t *testing.T) {
 			t.Fatalf("claimed %v", claimedIDs(c))
 		}
 		now := t0.Add(time.Hour)
-		e, err := s.EndpointEnable(ctx, api.EndpointEnableParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Now: now})
+		e, err := s.EndpointEnable(ctx, actions.EndpointEnableParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Now: now})
 		if err != nil || !e.Enabled || e.DisabledReason != "" || e.FailureStreak != 0 || e.Secret != f.ep.Secret {
 			t.Fatalf("EndpointEnable = %+v, %v", e, err)
 		}
@@ -38,7 +37,7 @@ func TestEndpointEnableResumesOrDiscardsPaused(t *testing.T) {
 		if len(c) != 3 {
 			t.Fatalf("resumed %d deliveries, want 3", len(c))
 		}
-		if _, err := s.EndpointEnable(ctx, api.EndpointEnableParams{WorkspaceID: "ws_other", ID: f.ep.ID, Now: now}); !errors.Is(err, tripline.ErrNotFound) {
+		if _, err := s.EndpointEnable(ctx, actions.EndpointEnableParams{WorkspaceID: "ws_other", ID: f.ep.ID, Now: now}); !errors.Is(err, tripline.ErrNotFound) {
 			t.Fatalf("other workspace: %v", err)
 		}
 
@@ -50,7 +49,7 @@ func TestEndpointEnableResumesOrDiscardsPaused(t *testing.T) {
 		d := f.newDelivery(now)
 		f.insertDeliveries(t, d)
 		f.claim(t, "w1", now, 10)
-		if _, err := s.EndpointEnable(ctx, api.EndpointEnableParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, DiscardPaused: true, Now: now}); err != nil {
+		if _, err := s.EndpointEnable(ctx, actions.EndpointEnableParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, DiscardPaused: true, Now: now}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _, _ := f.get(t, d.Delivery.ID); got.Status != actions.StatusDiscarded {
@@ -66,8 +65,8 @@ func TestDeliveryRedeliverRecoverDiscard(t *testing.T) {
 		dead := f.record(t, 2, actions.StatusDead, 500, t0)
 		ok := f.record(t, 1, actions.StatusSucceeded, 200, t0)
 		now := t0.Add(time.Hour)
-		op := func(id string) api.DeliveryOpParams {
-			return api.DeliveryOpParams{WorkspaceID: f.ws.ID, ID: id, Now: now}
+		op := func(id string) actions.DeliveryOpParams {
+			return actions.DeliveryOpParams{WorkspaceID: f.ws.ID, ID: id, Now: now}
 		}
 
 		// Redeliver: a new series, the same id, due now.
@@ -86,12 +85,12 @@ func TestDeliveryRedeliverRecoverDiscard(t *testing.T) {
 		}
 
 		// Recover: the dead ones since t0, not those created earlier.
-		n, err := s.EndpointRecover(ctx, api.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: t0.Add(time.Second),
+		n, err := s.EndpointRecover(ctx, actions.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: t0.Add(time.Second),
 			Statuses: []actions.Status{actions.StatusDead}, Now: now})
 		if err != nil || n != 0 {
 			t.Fatalf("recover since later = %d, %v", n, err)
 		}
-		n, err = s.EndpointRecover(ctx, api.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: t0,
+		n, err = s.EndpointRecover(ctx, actions.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: t0,
 			Statuses: []actions.Status{actions.StatusDead, actions.StatusFailed}, Now: now})
 		if err != nil || n != 2 {
 			t.Fatalf("recover = %d, %v", n, err)
@@ -99,7 +98,7 @@ func TestDeliveryRedeliverRecoverDiscard(t *testing.T) {
 		if got, _, _ := f.get(t, dead[0].Attempt.DeliveryID); got.Status != actions.StatusPending || got.AttemptCount != 0 {
 			t.Fatalf("recovered delivery %+v", got)
 		}
-		if _, err := s.EndpointRecover(ctx, api.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: "ep_nope", Since: t0,
+		if _, err := s.EndpointRecover(ctx, actions.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: "ep_nope", Since: t0,
 			Statuses: []actions.Status{actions.StatusDead}, Now: now}); !errors.Is(err, tripline.ErrNotFound) {
 			t.Fatalf("recover unknown endpoint: %v", err)
 		}
@@ -122,7 +121,7 @@ func TestEndpointRotateSecret(t *testing.T) {
 		ctx := t.Context()
 		f := setup(t, s)
 		until := t0.Add(24 * time.Hour)
-		e, err := s.EndpointRotateSecret(ctx, api.EndpointRotateSecretParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Secret: "whsec_bmV3", PreviousExpiresAt: &until, Now: t0})
+		e, err := s.EndpointRotateSecret(ctx, actions.EndpointRotateSecretParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Secret: "whsec_bmV3", PreviousExpiresAt: &until, Now: t0})
 		if err != nil || e.Secret != "whsec_bmV3" || e.PreviousSecret != f.ep.Secret || e.PreviousSecretExpiresAt == nil || !e.PreviousSecretExpiresAt.Equal(until) {
 			t.Fatalf("EndpointRotateSecret = %+v, %v", e, err)
 		}
@@ -141,7 +140,7 @@ func TestEndpointRotateSecret(t *testing.T) {
 			t.Fatalf("after update %+v", got)
 		}
 		// Without grace the old secret is gone at once.
-		e, err = s.EndpointRotateSecret(ctx, api.EndpointRotateSecretParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Secret: "whsec_bmV3ZXI=", Now: t0})
+		e, err = s.EndpointRotateSecret(ctx, actions.EndpointRotateSecretParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Secret: "whsec_bmV3ZXI=", Now: t0})
 		if err != nil || e.PreviousSecret != "" || e.PreviousSecretExpiresAt != nil {
 			t.Fatalf("rotation without grace = %+v, %v", e, err)
 		}

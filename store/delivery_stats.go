@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/id"
 )
 
@@ -21,7 +20,7 @@ const hourLayout = "2006-01-02 15"
 // through (workspace_id, id) with id bounds (see idrange.go) and checked
 // exactly on created_at, which also gives the hour: no index on created_at
 // is written by every delivery for this chart's sake.
-func (s *Store) DeliveryStats(ctx context.Context, p api.DeliveryStatsParams) ([]api.DeliveryHourCount, error) {
+func (s *Store) DeliveryStats(ctx context.Context, p actions.DeliveryStatsParams) ([]actions.DeliveryHourCount, error) {
 	hour := "substr(created_at, 1, 13)"
 	if s.dialect == DialectPostgres {
 		hour = "to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24')"
@@ -44,13 +43,13 @@ func (s *Store) DeliveryStats(ctx context.Context, p api.DeliveryStatsParams) ([
 	if err := q.Group("1, 2").Order("1, 2").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("delivery stats: %w", translate(err))
 	}
-	out := make([]api.DeliveryHourCount, len(rows))
+	out := make([]actions.DeliveryHourCount, len(rows))
 	for i, r := range rows {
 		h, err := time.Parse(hourLayout, r.Hour)
 		if err != nil {
 			return nil, fmt.Errorf("delivery stats: hour %q: %w", r.Hour, err)
 		}
-		out[i] = api.DeliveryHourCount{Hour: h, Status: actions.Status(r.Status), Count: r.N}
+		out[i] = actions.DeliveryHourCount{Hour: h, Status: actions.Status(r.Status), Count: r.N}
 	}
 	return out, nil
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
@@ -47,7 +47,7 @@ func TestDeliveryStatsBucketsByUTCHour(t *testing.T) {
 		)
 		other.insertDeliveries(t, createdAt(other.newDelivery(h10), h10.Add(time.Minute)))
 
-		stats := func(p api.DeliveryStatsParams) string {
+		stats := func(p actions.DeliveryStatsParams) string {
 			t.Helper()
 			p.WorkspaceID = f.ws.ID
 			p.Since, p.Until = h10, h10.Add(3*time.Hour)
@@ -66,14 +66,14 @@ func TestDeliveryStatsBucketsByUTCHour(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			name string
-			p    api.DeliveryStatsParams
+			p    actions.DeliveryStatsParams
 			want []string
 		}{
-			{"all", api.DeliveryStatsParams{}, []string{"10:00 dead 1", "10:00 succeeded 2", "11:00 paused 1", "11:00 succeeded 1", "12:00 failed 1"}},
-			{"endpoint", api.DeliveryStatsParams{EndpointID: ep2.ID}, []string{"11:00 succeeded 1"}},
-			{"rule", api.DeliveryStatsParams{RuleID: "rul_2"}, []string{"10:00 dead 1"}},
-			{"endpoint and rule", api.DeliveryStatsParams{EndpointID: f.ep.ID, RuleID: "rul_1"}, []string{"10:00 succeeded 2", "11:00 paused 1", "12:00 failed 1"}},
-			{"none", api.DeliveryStatsParams{RuleID: "rul_none"}, nil},
+			{"all", actions.DeliveryStatsParams{}, []string{"10:00 dead 1", "10:00 succeeded 2", "11:00 paused 1", "11:00 succeeded 1", "12:00 failed 1"}},
+			{"endpoint", actions.DeliveryStatsParams{EndpointID: ep2.ID}, []string{"11:00 succeeded 1"}},
+			{"rule", actions.DeliveryStatsParams{RuleID: "rul_2"}, []string{"10:00 dead 1"}},
+			{"endpoint and rule", actions.DeliveryStatsParams{EndpointID: f.ep.ID, RuleID: "rul_1"}, []string{"10:00 succeeded 2", "11:00 paused 1", "12:00 failed 1"}},
+			{"none", actions.DeliveryStatsParams{RuleID: "rul_none"}, nil},
 		} {
 			if got, want := stats(tc.p), fmt.Sprint(slices.Clip(tc.want)); got != want {
 				t.Errorf("%s: got %s, want %s", tc.name, got, want)
@@ -113,7 +113,7 @@ func BenchmarkDeliveryStats(b *testing.B) {
 			}
 			for _, days := range []int{1, 7} {
 				b.Run(fmt.Sprintf("%dd", days), func(b *testing.B) {
-					p := api.DeliveryStatsParams{WorkspaceID: ws.ID, Since: now.Add(-time.Duration(days) * 24 * time.Hour).Truncate(time.Hour), Until: now.Add(time.Minute)}
+					p := actions.DeliveryStatsParams{WorkspaceID: ws.ID, Since: now.Add(-time.Duration(days) * 24 * time.Hour).Truncate(time.Hour), Until: now.Add(time.Minute)}
 					for range b.N {
 						got, err := s.DeliveryStats(ctx, p)
 						if err != nil || len(got) == 0 {
@@ -159,7 +159,7 @@ func TestTimeFiltersAgreeWithCreatedAt(t *testing.T) {
 		far := h.Add(24 * time.Hour)
 
 		for _, since := range bounds {
-			list, err := s.DeliveryList(ctx, api.DeliveryListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID, Limit: 100}, Since: since})
+			list, err := s.DeliveryList(ctx, actions.DeliveryListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 100}, Since: since})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +174,7 @@ func TestTimeFiltersAgreeWithCreatedAt(t *testing.T) {
 				if !since.Before(until) {
 					continue
 				}
-				counts, err := s.DeliveryStats(ctx, api.DeliveryStatsParams{WorkspaceID: f.ws.ID, Since: since, Until: until})
+				counts, err := s.DeliveryStats(ctx, actions.DeliveryStatsParams{WorkspaceID: f.ws.ID, Since: since, Until: until})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -199,7 +199,7 @@ func TestTimeFiltersAgreeWithCreatedAt(t *testing.T) {
 		// range not recovered yet.
 		recovered := 0
 		for _, since := range bounds {
-			n, err := s.EndpointRecover(ctx, api.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: since,
+			n, err := s.EndpointRecover(ctx, actions.EndpointRecoverParams{WorkspaceID: f.ws.ID, ID: f.ep.ID, Since: since,
 				Statuses: []actions.Status{actions.StatusDead}, Now: far})
 			if err != nil {
 				t.Fatal(err)

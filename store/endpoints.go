@@ -9,12 +9,11 @@ import (
 
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 )
 
 // EndpointList returns one page of the workspace's endpoints, by id, with
 // secrets opened.
-func (s *Store) EndpointList(ctx context.Context, p api.ListParams) ([]actions.Endpoint, error) {
+func (s *Store) EndpointList(ctx context.Context, p tripline.ListParams) ([]actions.Endpoint, error) {
 	var rows []endpointRow
 	if err := page(s.read.WithContext(ctx), p, false).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list endpoints: %w", translate(err))

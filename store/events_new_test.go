@@ -2,12 +2,12 @@ package store_test
 
 import (
 	"encoding/json"
-	"reflect"
-	"testing"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/triggers"
+	"reflect"
+	"testing"
 )
 
 // TestNewInboundEvents runs the events of SPEC section 12 through the
@@ -37,7 +37,7 @@ func TestNewInboundEvents(t *testing.T) {
 				Contact: triggers.ContactPatch{"phone": raw(`"+4711"`), "tags": raw(`["vip"]`), "custom_fields": raw(`{"plan":"pro"}`)}},
 		)
 		payloadsOf := func(event string) []map[string]any {
-			ds, err := w.stores[0].DeliveryList(t.Context(), api.DeliveryListParams{ListParams: api.ListParams{WorkspaceID: w.ws.ID, Limit: 100}, Event: event})
+			ds, err := w.stores[0].DeliveryList(t.Context(), actions.DeliveryListParams{ListParams: tripline.ListParams{WorkspaceID: w.ws.ID, Limit: 100}, Event: event})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 
-	"gorm.io/gorm"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
+	"github.com/tripline/tripline/actions"
+	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/triggers"
+	"gorm.io/gorm"
 )
 
 type hookRow struct {
@@ -24,15 +25,14 @@ type hookRow struct {
 
 func (hookRow) TableName() string { return "hooks" }
 
-func (r hookRow) domain() api.Hook {
-	return api.Hook{ID: r.ID, WorkspaceID: r.WorkspaceID, RuleID: r.RuleID, EndpointID: r.EndpointID,
+func (r hookRow) domain() tripline.Hook {
+	return tripline.Hook{ID: r.ID, WorkspaceID: r.WorkspaceID, RuleID: r.RuleID, EndpointID: r.EndpointID,
 		TargetURL: r.TargetURL, Event: r.Event, CreatedAt: r.CreatedAt.Time}
 }
 
 // HookInsert stores a hook, its endpoint (secret sealed) and its rule in one
 // transaction. Zero CreatedAt and UpdatedAt are now.
-func (s *Store) HookInsert(ctx context.Context, p api.HookInsertParams) error {
-	h, rule, ep := p.Hook, p.Rule, p.Endpoint
+func (s *Store) HookInsert(ctx context.Context, h tripline.Hook, rule engine.Rule, ep actions.Endpoint) error {
 	if h.ID == "" || rule.ID == "" || ep.ID == "" {
 		return errors.New("insert hook: no id")
 	}
@@ -76,7 +76,7 @@ func (s *Store) HookInsert(ctx context.Context, p api.HookInsertParams) error {
 
 // HookList returns one page of the workspace's hooks, by id, with their
 // rules' conditions.
-func (s *Store) HookList(ctx context.Context, p api.ListParams) ([]api.Hook, error) {
+func (s *Store) HookList(ctx context.Context, p tripline.ListParams) ([]tripline.Hook, error) {
 	var rows []hookRow
 	if err := page(s.read.WithContext(ctx), p, false).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list hooks: %w", translate(err))
@@ -98,7 +98,7 @@ func (s *Store) HookList(ctx context.Context, p api.ListParams) ([]api.Hook, err
 	for _, c := range conds {
 		byRule[c.ID] = c.Condition
 	}
-	hooks := make([]api.Hook, len(rows))
+	hooks := make([]tripline.Hook, len(rows))
 	for i, r := range rows {
 		hooks[i] = r.domain()
 		hooks[i].Condition = byRule[r.RuleID]
@@ -107,7 +107,7 @@ func (s *Store) HookList(ctx context.Context, p api.ListParams) ([]api.Hook, err
 }
 
 // HookFind returns the hook that manages a rule or an endpoint.
-func (s *Store) HookFind(ctx context.Context, p api.HookFindParams) (api.Hook, error) {
+func (s *Store) HookFind(ctx context.Context, p tripline.HookFindParams) (tripline.Hook, error) {
 	q := s.read.WithContext(ctx).Where("workspace_id = ?", p.WorkspaceID)
 	switch {
 	case p.RuleID != "":
@@ -115,11 +115,11 @@ func (s *Store) HookFind(ctx context.Context, p api.HookFindParams) (api.Hook, e
 	case p.EndpointID != "":
 		q = q.Where("endpoint_id = ?", p.EndpointID)
 	default:
-		return api.Hook{}, errors.New("find hook: no rule or endpoint id")
+		return tripline.Hook{}, errors.New("find hook: no rule or endpoint id")
 	}
 	var row hookRow
 	if err := q.Take(&row).Error; err != nil {
-		return api.Hook{}, notFound(err, "hook of rule %q endpoint %q", p.RuleID, p.EndpointID)
+		return tripline.Hook{}, notFound(err, "hook of rule %q endpoint %q", p.RuleID, p.EndpointID)
 	}
 	return row.domain(), nil
 }
@@ -180,7 +180,7 @@ const erasedPayload = "null"
 // TriggerEventListRecent returns the workspace's most recent trigger events
 // of one type, newest first (ids are time-ordered), leaving out erased ones.
 // It reads the index (workspace_id, type, id) backwards.
-func (s *Store) TriggerEventListRecent(ctx context.Context, p api.TriggerEventListParams) ([]triggers.TriggerEvent, error) {
+func (s *Store) TriggerEventListRecent(ctx context.Context, p tripline.TriggerEventListParams) ([]triggers.TriggerEvent, error) {
 	var rows []triggerEventRow
 	err := s.read.WithContext(ctx).Where("workspace_id = ? AND type = ? AND payload <> ?", p.WorkspaceID, p.Type, erasedPayload).
 		Order("id DESC").Limit(max(1, p.Limit)).Find(&rows).Error

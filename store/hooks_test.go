@@ -9,15 +9,21 @@ import (
 
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
 	"github.com/tripline/tripline/triggers"
 )
 
+// hookParts are a hook with its rule and endpoint, for HookInsert.
+type hookParts struct {
+	Hook     tripline.Hook
+	Rule     engine.Rule
+	Endpoint actions.Endpoint
+}
+
 // newHook makes a hook of f's workspace with its rule and endpoint.
-func (f fixture) newHook(event, target string) api.HookInsertParams {
+func (f fixture) newHook(event, target string) hookParts {
 	ep := newEndpoint(f.ws.ID)
 	ep.URL = target
 	rule := engine.Rule{
@@ -26,8 +32,8 @@ func (f fixture) newHook(event, target string) api.HookInsertParams {
 		Actions:   []engine.Action{{Type: "webhook", EndpointID: ep.ID}},
 		CreatedAt: t0, UpdatedAt: t0,
 	}
-	return api.HookInsertParams{
-		Hook:     api.Hook{ID: id.New("hk"), WorkspaceID: f.ws.ID, TargetURL: target, Event: event, CreatedAt: t0},
+	return hookParts{
+		Hook:     tripline.Hook{ID: id.New("hk"), WorkspaceID: f.ws.ID, TargetURL: target, Event: event, CreatedAt: t0},
 		Rule:     rule,
 		Endpoint: ep,
 	}
@@ -42,8 +48,8 @@ func TestHooks(t *testing.T) {
 
 		h1 := f.newHook(triggers.TriggerTagApplied, "https://hooks.zapier.com/1")
 		h2 := f.newHook(triggers.TriggerNewLead, "https://hook.make.com/2")
-		for _, h := range []api.HookInsertParams{h1, h2} {
-			if err := s.HookInsert(ctx, h); err != nil {
+		for _, h := range []hookParts{h1, h2} {
+			if err := s.HookInsert(ctx, h.Hook, h.Rule, h.Endpoint); err != nil {
 				t.Fatalf("HookInsert: %v", err)
 			}
 		}
@@ -57,7 +63,7 @@ func TestHooks(t *testing.T) {
 			t.Errorf("EndpointGet of a hook's endpoint = %+v, %v", got, err)
 		}
 
-		page1, err := s.HookList(ctx, api.ListParams{WorkspaceID: f.ws.ID, Limit: 1})
+		page1, err := s.HookList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 1})
 		if err != nil || len(page1) != 1 {
 			t.Fatalf("HookList page 1 = %+v, %v", page1, err)
 		}
@@ -66,25 +72,25 @@ func TestHooks(t *testing.T) {
 		if !reflect.DeepEqual(page1[0], want) {
 			t.Errorf("HookList[0] = %+v, want %+v", page1[0], want)
 		}
-		page2, err := s.HookList(ctx, api.ListParams{WorkspaceID: f.ws.ID, Limit: 5, Cursor: page1[0].ID})
+		page2, err := s.HookList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 5, Cursor: page1[0].ID})
 		if err != nil || len(page2) != 1 || page2[0].ID != h2.Hook.ID {
 			t.Errorf("HookList page 2 = %+v, %v", page2, err)
 		}
-		if got, _ := s.HookList(ctx, api.ListParams{WorkspaceID: other.ws.ID}); len(got) != 0 {
+		if got, _ := s.HookList(ctx, tripline.ListParams{WorkspaceID: other.ws.ID}); len(got) != 0 {
 			t.Errorf("HookList of another workspace = %+v", got)
 		}
 
-		got, err := s.HookFind(ctx, api.HookFindParams{WorkspaceID: f.ws.ID, RuleID: h1.Rule.ID})
+		got, err := s.HookFind(ctx, tripline.HookFindParams{WorkspaceID: f.ws.ID, RuleID: h1.Rule.ID})
 		if err != nil || got.ID != h1.Hook.ID {
 			t.Errorf("HookFind by rule = %+v, %v", got, err)
 		}
-		got, err = s.HookFind(ctx, api.HookFindParams{WorkspaceID: f.ws.ID, EndpointID: h2.Endpoint.ID})
+		got, err = s.HookFind(ctx, tripline.HookFindParams{WorkspaceID: f.ws.ID, EndpointID: h2.Endpoint.ID})
 		if err != nil || got.ID != h2.Hook.ID {
 			t.Errorf("HookFind by endpoint = %+v, %v", got, err)
 		}
-		_, err = s.HookFind(ctx, api.HookFindParams{WorkspaceID: f.ws.ID, EndpointID: f.ep.ID})
+		_, err = s.HookFind(ctx, tripline.HookFindParams{WorkspaceID: f.ws.ID, EndpointID: f.ep.ID})
 		wantErr(t, err, tripline.ErrNotFound, "HookFind of an endpoint no hook manages")
-		_, err = s.HookFind(ctx, api.HookFindParams{WorkspaceID: other.ws.ID, RuleID: h1.Rule.ID})
+		_, err = s.HookFind(ctx, tripline.HookFindParams{WorkspaceID: other.ws.ID, RuleID: h1.Rule.ID})
 		wantErr(t, err, tripline.ErrNotFound, "HookFind in another workspace")
 
 		// A pending delivery to the hook's endpoint is discarded with it; the log keeps it.
@@ -114,7 +120,7 @@ func TestHooks(t *testing.T) {
 		if _, err := s.EndpointGet(ctx, f.ws.ID, f.ep.ID); err != nil {
 			t.Errorf("a plain endpoint was deleted: %v", err)
 		}
-		if left, _ := s.HookList(ctx, api.ListParams{WorkspaceID: f.ws.ID}); len(left) != 0 {
+		if left, _ := s.HookList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID}); len(left) != 0 {
 			t.Errorf("hooks left: %+v", left)
 		}
 	})
@@ -142,7 +148,7 @@ func TestContactsListGetErase(t *testing.T) {
 			}
 			return tx.ContactUpsertMany(ctx, engine.ContactUpsertManyParams{WorkspaceID: other.ws.ID, Contacts: cs[:1]})
 		})
-		ids := func(p api.ContactListParams) []string {
+		ids := func(p tripline.ContactListParams) []string {
 			t.Helper()
 			p.WorkspaceID = f.ws.ID
 			got, err := s.ContactList(ctx, p)
@@ -157,25 +163,25 @@ func TestContactsListGetErase(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			name string
-			p    api.ContactListParams
+			p    tripline.ContactListParams
 			want []string
 		}{
-			{"all", api.ContactListParams{}, []string{"c_1", "c_2", "c_3"}},
-			{"page", api.ContactListParams{ListParams: api.ListParams{Limit: 1, Cursor: "c_1"}}, []string{"c_2"}},
-			{"tag", api.ContactListParams{Tag: "Order Closed"}, []string{"c_1", "c_2"}},
-			{"tag is whole", api.ContactListParams{Tag: "Order"}, []string{}},
-			{"tag page", api.ContactListParams{ListParams: api.ListParams{Cursor: "c_1"}, Tag: "Order Closed"}, []string{"c_2"}},
-			{"email", api.ContactListParams{FieldPath: []string{"email"}, Value: "c_3@example.com"}, []string{"c_3"}},
-			{"string field", api.ContactListParams{FieldPath: []string{"custom_fields", "plan"}, Value: "pro"}, []string{"c_1"}},
-			{"number field", api.ContactListParams{FieldPath: []string{"custom_fields", "budget"}, Value: "10000"}, []string{"c_1"}},
-			{"decimal field", api.ContactListParams{FieldPath: []string{"custom_fields", "budget"}, Value: "1.5"}, []string{"c_2"}},
-			{"bool field", api.ContactListParams{FieldPath: []string{"custom_fields", "ok"}, Value: "true"}, []string{"c_2"}},
-			{"spaced name", api.ContactListParams{FieldPath: []string{"custom_fields", "Order Date"}, Value: "2026-12-01"}, []string{"c_3"}},
-			{"tag, not a value", api.ContactListParams{Tag: "vip"}, []string{"c_1"}},
-			{"escaped tag", api.ContactListParams{Tag: "R&D"}, []string{"c_3"}},
-			{"escaped value", api.ContactListParams{FieldPath: []string{"custom_fields", "note"}, Value: "a<b & \"c\" é"}, []string{"c_3"}},
-			{"value, not a key", api.ContactListParams{FieldPath: []string{"custom_fields", "plan"}, Value: "budget"}, []string{}},
-			{"tag and field", api.ContactListParams{Tag: "Order Closed", FieldPath: []string{"custom_fields", "plan"}, Value: "pro"}, []string{"c_1"}},
+			{"all", tripline.ContactListParams{}, []string{"c_1", "c_2", "c_3"}},
+			{"page", tripline.ContactListParams{ListParams: tripline.ListParams{Limit: 1, Cursor: "c_1"}}, []string{"c_2"}},
+			{"tag", tripline.ContactListParams{Tag: "Order Closed"}, []string{"c_1", "c_2"}},
+			{"tag is whole", tripline.ContactListParams{Tag: "Order"}, []string{}},
+			{"tag page", tripline.ContactListParams{ListParams: tripline.ListParams{Cursor: "c_1"}, Tag: "Order Closed"}, []string{"c_2"}},
+			{"email", tripline.ContactListParams{FieldPath: []string{"email"}, Value: "c_3@example.com"}, []string{"c_3"}},
+			{"string field", tripline.ContactListParams{FieldPath: []string{"custom_fields", "plan"}, Value: "pro"}, []string{"c_1"}},
+			{"number field", tripline.ContactListParams{FieldPath: []string{"custom_fields", "budget"}, Value: "10000"}, []string{"c_1"}},
+			{"decimal field", tripline.ContactListParams{FieldPath: []string{"custom_fields", "budget"}, Value: "1.5"}, []string{"c_2"}},
+			{"bool field", tripline.ContactListParams{FieldPath: []string{"custom_fields", "ok"}, Value: "true"}, []string{"c_2"}},
+			{"spaced name", tripline.ContactListParams{FieldPath: []string{"custom_fields", "Order Date"}, Value: "2026-12-01"}, []string{"c_3"}},
+			{"tag, not a value", tripline.ContactListParams{Tag: "vip"}, []string{"c_1"}},
+			{"escaped tag", tripline.ContactListParams{Tag: "R&D"}, []string{"c_3"}},
+			{"escaped value", tripline.ContactListParams{FieldPath: []string{"custom_fields", "note"}, Value: "a<b & \"c\" é"}, []string{"c_3"}},
+			{"value, not a key", tripline.ContactListParams{FieldPath: []string{"custom_fields", "plan"}, Value: "budget"}, []string{}},
+			{"tag and field", tripline.ContactListParams{Tag: "Order Closed", FieldPath: []string{"custom_fields", "plan"}, Value: "pro"}, []string{"c_1"}},
 		} {
 			if got := ids(tc.p); !slices.Equal(got, tc.want) {
 				t.Errorf("%s: ContactList = %v, want %v", tc.name, got, tc.want)
@@ -195,7 +201,7 @@ func TestContactsListGetErase(t *testing.T) {
 		ingest(t, s, func(tx engine.IngestTx) error {
 			return tx.TriggerEventInsertMany(ctx, engine.TriggerEventInsertManyParams{WorkspaceID: f.ws.ID, Events: []triggers.TriggerEvent{te1, te2}})
 		})
-		recent, err := s.TriggerEventListRecent(ctx, api.TriggerEventListParams{WorkspaceID: f.ws.ID, Type: triggers.TriggerTagApplied, Limit: 10})
+		recent, err := s.TriggerEventListRecent(ctx, tripline.TriggerEventListParams{WorkspaceID: f.ws.ID, Type: triggers.TriggerTagApplied, Limit: 10})
 		if err != nil || len(recent) != 2 || recent[0].ID != te2.ID || recent[1].ID != te1.ID || recent[1].Fields.Tag != "vip" {
 			t.Fatalf("TriggerEventListRecent = %+v, %v; want te2, te1", recent, err)
 		}
@@ -228,7 +234,7 @@ func TestContactsListGetErase(t *testing.T) {
 		if _, err := s.ContactGet(ctx, other.ws.ID, "c_1"); err != nil {
 			t.Errorf("another workspace's c_1 was erased: %v", err)
 		}
-		recent, err = s.TriggerEventListRecent(ctx, api.TriggerEventListParams{WorkspaceID: f.ws.ID, Type: triggers.TriggerTagApplied, Limit: 10})
+		recent, err = s.TriggerEventListRecent(ctx, tripline.TriggerEventListParams{WorkspaceID: f.ws.ID, Type: triggers.TriggerTagApplied, Limit: 10})
 		if err != nil || len(recent) != 1 || recent[0].ID != te2.ID {
 			t.Errorf("TriggerEventListRecent after erase = %+v, %v; want only te2", recent, err)
 		}

@@ -4,33 +4,32 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/engine"
+	"slices"
 )
 
 // APIKeyGetByHash returns the API key with that hash (GET /v1/me).
-func (s *Store) APIKeyGetByHash(ctx context.Context, keyHash string) (engine.APIKey, error) {
+func (s *Store) APIKeyGetByHash(ctx context.Context, keyHash string) (tripline.APIKey, error) {
 	var row apiKeyRow
 	if err := s.read.WithContext(ctx).Where("hash = ?", keyHash).Take(&row).Error; err != nil {
-		return engine.APIKey{}, notFound(err, "api key")
+		return tripline.APIKey{}, notFound(err, "api key")
 	}
-	return engine.APIKey{ID: row.ID, WorkspaceID: row.WorkspaceID, Hash: row.Hash, Prefix: row.Prefix, CreatedAt: row.CreatedAt.Time}, nil
+	return tripline.APIKey{ID: row.ID, WorkspaceID: row.WorkspaceID, Hash: row.Hash, Prefix: row.Prefix, CreatedAt: row.CreatedAt.Time}, nil
 }
 
 // HookGet returns one hook of the workspace, with its rule's condition.
-func (s *Store) HookGet(ctx context.Context, workspaceID, id string) (api.Hook, error) {
+func (s *Store) HookGet(ctx context.Context, workspaceID, id string) (tripline.Hook, error) {
 	var row hookRow
 	if err := s.read.WithContext(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&row).Error; err != nil {
-		return api.Hook{}, notFound(err, "hook %s", id)
+		return tripline.Hook{}, notFound(err, "hook %s", id)
 	}
 	h := row.domain()
 	var cond []string
 	err := s.read.WithContext(ctx).Model(&ruleRow{}).Where("workspace_id = ? AND id = ?", workspaceID, row.RuleID).
 		Pluck("condition", &cond).Error
 	if err != nil {
-		return api.Hook{}, fmt.Errorf("get hook %s: %w", id, translate(err))
+		return tripline.Hook{}, fmt.Errorf("get hook %s: %w", id, translate(err))
 	}
 	if len(cond) > 0 {
 		h.Condition = cond[0]
@@ -70,7 +69,7 @@ const fieldTypesPerName = 8
 // sequences of the workspace's contacts, ascending after the cursor. It reads
 // every contact of the workspace (the states are JSON text): it serves
 // dropdowns in integration editors, not a hot path.
-func (s *Store) ContactValues(ctx context.Context, p api.ContactValuesParams) ([]api.ContactValue, error) {
+func (s *Store) ContactValues(ctx context.Context, p tripline.ContactValuesParams) ([]tripline.ContactValue, error) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = defaultLimit
@@ -79,9 +78,9 @@ func (s *Store) ContactValues(ctx context.Context, p api.ContactValuesParams) ([
 	var query string
 	rowLimit := limit
 	switch p.Kind {
-	case api.ContactTags, api.ContactSequences:
+	case tripline.ContactTags, tripline.ContactSequences:
 		path := "tags"
-		if p.Kind == api.ContactSequences {
+		if p.Kind == tripline.ContactSequences {
 			path = "sequences"
 		}
 		if pg {
@@ -92,7 +91,7 @@ func (s *Store) ContactValues(ctx context.Context, p api.ContactValuesParams) ([
 			query = `SELECT DISTINCT j.value AS value, 'string' AS type FROM contacts, json_each(contacts.state, '$.` + path + `') AS j
 				WHERE contacts.workspace_id = ? AND j.value > ? ORDER BY 1 LIMIT ?`
 		}
-	case api.ContactFields:
+	case tripline.ContactFields:
 		rowLimit = (limit + 1) * fieldTypesPerName
 		if pg {
 			query = `SELECT f.key AS value, jsonb_typeof(f.value) AS type FROM contacts,
@@ -109,7 +108,7 @@ func (s *Store) ContactValues(ctx context.Context, p api.ContactValuesParams) ([
 	if err := s.read.WithContext(ctx).Raw(query, p.WorkspaceID, p.Cursor, rowLimit).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("contact %s: %w", p.Kind, translate(err))
 	}
-	out := make([]api.ContactValue, 0, min(len(rows), limit))
+	out := make([]tripline.ContactValue, 0, min(len(rows), limit))
 	for _, r := range rows {
 		if n := len(out); n > 0 && out[n-1].Value == r.Value {
 			if t := jsonType(r.Type); !slices.Contains(out[n-1].Types, t) {
@@ -121,8 +120,8 @@ func (s *Store) ContactValues(ctx context.Context, p api.ContactValuesParams) ([
 		if len(out) == limit {
 			break
 		}
-		v := api.ContactValue{Value: r.Value}
-		if p.Kind == api.ContactFields {
+		v := tripline.ContactValue{Value: r.Value}
+		if p.Kind == tripline.ContactFields {
 			v.Types = []string{jsonType(r.Type)}
 		}
 		out = append(out, v)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
 	"github.com/tripline/tripline/engine"
 )
@@ -24,8 +25,8 @@ type workspaceRow struct {
 
 func (workspaceRow) TableName() string { return "workspaces" }
 
-func (r workspaceRow) domain() engine.Workspace {
-	return engine.Workspace{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.Time, Timezone: cmp.Or(r.Timezone, "UTC"), RequireHTTPS: r.RequireHTTPS}
+func (r workspaceRow) domain() tripline.Workspace {
+	return tripline.Workspace{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.Time, Timezone: cmp.Or(r.Timezone, tripline.DefaultTimezone), RequireHTTPS: r.RequireHTTPS}
 }
 
 type apiKeyRow struct {

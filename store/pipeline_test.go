@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
@@ -33,7 +33,7 @@ func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 // world is a workspace with an endpoint on one database, seen by one or more stores.
 type world struct {
 	stores []*store.Store
-	ws     engine.Workspace
+	ws     tripline.Workspace
 	ep     actions.Endpoint
 	clock  *clock
 }
@@ -102,7 +102,7 @@ func (w *world) rule(t *testing.T, mutate func(r *engine.Rule)) engine.Rule {
 
 func (w *world) deliveries(t *testing.T, ruleID string) []actions.Delivery {
 	t.Helper()
-	ds, err := w.stores[0].DeliveryList(t.Context(), api.DeliveryListParams{ListParams: api.ListParams{WorkspaceID: w.ws.ID, Limit: 1000}, RuleID: ruleID})
+	ds, err := w.stores[0].DeliveryList(t.Context(), actions.DeliveryListParams{ListParams: tripline.ListParams{WorkspaceID: w.ws.ID, Limit: 1000}, RuleID: ruleID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
@@ -96,7 +96,7 @@ func TestRetention(t *testing.T) {
 						nd.Delivery.CreatedAt, msg.Payload, len(attempts), payloadGone, wantAttempts)
 				}
 			}
-			kept, err := s.TriggerEventListRecent(t.Context(), api.TriggerEventListParams{WorkspaceID: f.ws.ID, Type: triggers.TriggerTagApplied, Limit: 100})
+			kept, err := s.TriggerEventListRecent(t.Context(), tripline.TriggerEventListParams{WorkspaceID: f.ws.ID, Type: triggers.TriggerTagApplied, Limit: 100})
 			if err != nil {
 				t.Fatal(err)
 			}

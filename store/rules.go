@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 
 	tripline "github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/triggers"
 )
@@ -17,7 +16,7 @@ import (
 const defaultLimit = 100
 
 // page scopes q to one page of a workspace's list, ordered by id.
-func page(q *gorm.DB, p api.ListParams, desc bool) *gorm.DB {
+func page(q *gorm.DB, p tripline.ListParams, desc bool) *gorm.DB {
 	q = q.Where("workspace_id = ?", p.WorkspaceID)
 	limit := p.Limit
 	if limit <= 0 {
@@ -36,7 +35,7 @@ func page(q *gorm.DB, p api.ListParams, desc bool) *gorm.DB {
 }
 
 // FolderList returns one page of the workspace's folders, by id.
-func (s *Store) FolderList(ctx context.Context, p api.ListParams) ([]engine.Folder, error) {
+func (s *Store) FolderList(ctx context.Context, p tripline.ListParams) ([]engine.Folder, error) {
 	var rows []folderRow
 	if err := page(s.read.WithContext(ctx), p, false).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list folders: %w", translate(err))
@@ -144,7 +143,7 @@ func (s *Store) FolderDelete(ctx context.Context, workspaceID, id string) error 
 
 // RuleList returns one page of the workspace's rules, by id, optionally of
 // one folder.
-func (s *Store) RuleList(ctx context.Context, p api.RuleListParams) ([]engine.Rule, error) {
+func (s *Store) RuleList(ctx context.Context, p tripline.RuleListParams) ([]engine.Rule, error) {
 	q := page(s.read.WithContext(ctx).Select(ruleSelect), p.ListParams, false)
 	if p.FolderID != "" {
 		q = q.Where("folder_id = ?", p.FolderID)

@@ -1,15 +1,12 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"time"
 
+	"github.com/tripline/tripline"
 	"gorm.io/gorm"
-
-	"github.com/tripline/tripline/api"
-	"github.com/tripline/tripline/engine"
 )
 
 type uiSessionRow struct {
@@ -23,7 +20,7 @@ type uiSessionRow struct {
 func (uiSessionRow) TableName() string { return "ui_sessions" }
 
 // SessionInsert implements api.SessionStore.
-func (s *Store) SessionInsert(ctx context.Context, session api.Session) error {
+func (s *Store) SessionInsert(ctx context.Context, session tripline.Session) error {
 	row := uiSessionRow{
 		TokenHash: session.TokenHash, WorkspaceID: session.WorkspaceID, KeyHash: session.KeyHash,
 		CreatedAt: ts(session.CreatedAt), ExpiresAt: ts(session.ExpiresAt),
@@ -42,7 +39,7 @@ func (s *Store) SessionInsert(ctx context.Context, session api.Session) error {
 }
 
 // SessionGet implements api.SessionStore.
-func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time) (api.Session, engine.Workspace, error) {
+func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time) (tripline.Session, tripline.Workspace, error) {
 	var row struct {
 		TokenHash, WorkspaceID, KeyHash, Name    string
 		CreatedAt, ExpiresAt, WorkspaceCreatedAt timestamp
@@ -56,16 +53,14 @@ func (s *Store) SessionGet(ctx context.Context, tokenHash string, now time.Time)
 		Where("ui_sessions.token_hash = ? AND ui_sessions.expires_at > ?", tokenHash, ts(now)).
 		Take(&row).Error
 	if err != nil {
-		return api.Session{}, engine.Workspace{}, notFound(err, "session")
+		return tripline.Session{}, tripline.Workspace{}, notFound(err, "session")
 	}
 	r := row
-	return api.Session{
-			TokenHash: r.TokenHash, WorkspaceID: r.WorkspaceID, KeyHash: r.KeyHash,
-			CreatedAt: r.CreatedAt.Time, ExpiresAt: r.ExpiresAt.Time,
-		}, engine.Workspace{
-			ID: r.WorkspaceID, Name: row.Name, CreatedAt: row.WorkspaceCreatedAt.Time,
-			Timezone: cmp.Or(row.Timezone, "UTC"), RequireHTTPS: row.RequireHTTPS,
-		}, nil
+	ws := workspaceRow{ID: r.WorkspaceID, Name: r.Name, CreatedAt: r.WorkspaceCreatedAt, Timezone: r.Timezone, RequireHTTPS: r.RequireHTTPS}
+	return tripline.Session{
+		TokenHash: r.TokenHash, WorkspaceID: r.WorkspaceID, KeyHash: r.KeyHash,
+		CreatedAt: r.CreatedAt.Time, ExpiresAt: r.ExpiresAt.Time,
+	}, ws.domain(), nil
 }
 
 // SessionDelete implements api.SessionStore.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
@@ -16,10 +15,10 @@ func TestSessions(t *testing.T) {
 		ctx := t.Context()
 		f := setup(t, s)
 		keyHash := "key-" + id.New("t")
-		if err := s.APIKeyInsert(ctx, engine.APIKey{WorkspaceID: f.ws.ID, Hash: keyHash, Prefix: "tl_x", CreatedAt: t0}); err != nil {
+		if err := s.APIKeyInsert(ctx, tripline.APIKey{WorkspaceID: f.ws.ID, Hash: keyHash, Prefix: "tl_x", CreatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
-		live := api.Session{TokenHash: "tok-" + id.New("t"), WorkspaceID: f.ws.ID, KeyHash: keyHash, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		live := tripline.Session{TokenHash: "tok-" + id.New("t"), WorkspaceID: f.ws.ID, KeyHash: keyHash, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		if err := s.SessionInsert(ctx, live); err != nil {
 			t.Fatalf("SessionInsert: %v", err)
 		}
@@ -33,7 +32,7 @@ func TestSessions(t *testing.T) {
 		wantErr(t, err, tripline.ErrNotFound, "SessionGet of an unknown token")
 
 		// A session whose API key is gone (revoked) is no session.
-		orphan := api.Session{TokenHash: "tok-" + id.New("t"), WorkspaceID: f.ws.ID, KeyHash: "deleted-key", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		orphan := tripline.Session{TokenHash: "tok-" + id.New("t"), WorkspaceID: f.ws.ID, KeyHash: "deleted-key", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		if err := s.SessionInsert(ctx, orphan); err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +40,7 @@ func TestSessions(t *testing.T) {
 		wantErr(t, err, tripline.ErrNotFound, "SessionGet of a session whose key was deleted")
 
 		// A later sign-in sweeps expired sessions.
-		later := api.Session{TokenHash: "tok-" + id.New("t"), WorkspaceID: f.ws.ID, KeyHash: keyHash, CreatedAt: t0.Add(2 * time.Hour), ExpiresAt: t0.Add(3 * time.Hour)}
+		later := tripline.Session{TokenHash: "tok-" + id.New("t"), WorkspaceID: f.ws.ID, KeyHash: keyHash, CreatedAt: t0.Add(2 * time.Hour), ExpiresAt: t0.Add(3 * time.Hour)}
 		if err := s.SessionInsert(ctx, later); err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +77,7 @@ func TestRuleLastFiredAt(t *testing.T) {
 		if err != nil || got.LastFiredAt == nil || !got.LastFiredAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("RuleGet LastFiredAt = %v, %v; want %v", got.LastFiredAt, err, t0.Add(time.Minute))
 		}
-		list, err := s.RuleList(ctx, api.RuleListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID, Limit: 10}})
+		list, err := s.RuleList(ctx, tripline.RuleListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 10}})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("RuleList = %d rules, %v", len(list), err)
 		}

@@ -1,13 +1,12 @@
 package store_test
 
 import (
-	"testing"
-	"time"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/store"
 	"github.com/tripline/tripline/triggers"
+	"testing"
+	"time"
 )
 
 func TestRuleErrorRecordMany(t *testing.T) {
@@ -41,7 +40,7 @@ func TestRuleErrorRecordMany(t *testing.T) {
 		if !got.UpdatedAt.Equal(t0) {
 			t.Errorf("recording an error changed updated_at to %v", got.UpdatedAt)
 		}
-		list, err := s.RuleList(ctx, api.RuleListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID, Limit: 10}})
+		list, err := s.RuleList(ctx, tripline.RuleListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 10}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"gorm.io/gorm"
-
-	"github.com/tripline/tripline/api"
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/sources"
+	"gorm.io/gorm"
 )
-
-var _ api.SourceStore = (*Store)(nil)
 
 type sourceRow struct {
 	ID          string
@@ -113,7 +110,7 @@ func (s *Store) sourcesDomain(rows []sourceRow) ([]sources.Source, error) {
 }
 
 // SourceList returns one page of the workspace's sources, by id.
-func (s *Store) SourceList(ctx context.Context, p api.ListParams) ([]sources.Source, error) {
+func (s *Store) SourceList(ctx context.Context, p tripline.ListParams) ([]sources.Source, error) {
 	var rows []sourceRow
 	if err := page(s.read.WithContext(ctx), p, false).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list sources: %w", translate(err))

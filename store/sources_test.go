@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tripline "github.com/tripline/tripline"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/sources"
 	"github.com/tripline/tripline/store"
@@ -51,7 +50,7 @@ func TestSources(t *testing.T) {
 		if _, err := s.SourceGet(ctx, other.ws.ID, a.ID); !errors.Is(err, tripline.ErrNotFound) {
 			t.Errorf("another workspace's SourceGet: %v, want ErrNotFound", err)
 		}
-		list, err := s.SourceList(ctx, api.ListParams{WorkspaceID: f.ws.ID, Limit: 10})
+		list, err := s.SourceList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 10})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("SourceList = %d, %v; want 2", len(list), err)
 		}

@@ -18,7 +18,6 @@ import (
 
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/lifecycle"
 )
@@ -26,7 +25,6 @@ import (
 var (
 	_ engine.Store  = (*Store)(nil)
 	_ actions.Queue = (*Store)(nil)
-	_ api.Store     = (*Store)(nil)
 
 	_ Sealer = (*actions.SecretBox)(nil)
 )

@@ -15,7 +15,6 @@ import (
 
 	tripline "github.com/tripline/tripline"
 	"github.com/tripline/tripline/actions"
-	"github.com/tripline/tripline/api"
 	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/store"
@@ -42,7 +41,7 @@ var t0 = time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
 // fixture is a workspace with one enabled endpoint.
 type fixture struct {
 	s  *store.Store
-	ws engine.Workspace
+	ws tripline.Workspace
 	ep actions.Endpoint
 }
 
@@ -232,7 +231,7 @@ func TestWorkspacesAndAPIKeys(t *testing.T) {
 			t.Fatalf("WorkspaceCount = %d, %v; want 1", n, err)
 		}
 
-		key := engine.APIKey{ID: id.New(id.APIKey), WorkspaceID: ws.ID, Hash: "ab12", Prefix: "tl_ab", CreatedAt: t0}
+		key := tripline.APIKey{ID: id.New(id.APIKey), WorkspaceID: ws.ID, Hash: "ab12", Prefix: "tl_ab", CreatedAt: t0}
 		if err := s.APIKeyInsert(ctx, key); err != nil {
 			t.Fatalf("APIKeyInsert: %v", err)
 		}
@@ -244,7 +243,7 @@ func TestWorkspacesAndAPIKeys(t *testing.T) {
 		wantErr(t, err, tripline.ErrNotFound, "WorkspaceGetByAPIKey of an unknown hash")
 		key.ID = id.New(id.APIKey)
 		wantErr(t, s.APIKeyInsert(ctx, key), tripline.ErrConflict, "APIKeyInsert of a stored hash")
-		wantErr(t, s.APIKeyInsert(ctx, engine.APIKey{WorkspaceID: "ws_nope", Hash: "ef56"}), tripline.ErrConflict, "APIKeyInsert for an unknown workspace")
+		wantErr(t, s.APIKeyInsert(ctx, tripline.APIKey{WorkspaceID: "ws_nope", Hash: "ef56"}), tripline.ErrConflict, "APIKeyInsert for an unknown workspace")
 	})
 }
 
@@ -279,7 +278,7 @@ func TestFolders(t *testing.T) {
 		var all []engine.Folder
 		cursor := ""
 		for {
-			page, err := s.FolderList(ctx, api.ListParams{WorkspaceID: f.ws.ID, Limit: 2, Cursor: cursor})
+			page, err := s.FolderList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 2, Cursor: cursor})
 			if err != nil {
 				t.Fatalf("FolderList: %v", err)
 			}
@@ -292,7 +291,7 @@ func TestFolders(t *testing.T) {
 		if !reflect.DeepEqual(all, folders) {
 			t.Fatalf("FolderList pages = %+v, want %+v", all, folders)
 		}
-		if page, _ := s.FolderList(ctx, api.ListParams{WorkspaceID: other.ws.ID}); len(page) != 0 {
+		if page, _ := s.FolderList(ctx, tripline.ListParams{WorkspaceID: other.ws.ID}); len(page) != 0 {
 			t.Fatalf("FolderList of another workspace = %+v, want none", page)
 		}
 
@@ -378,15 +377,15 @@ func TestRules(t *testing.T) {
 			t.Fatalf("RuleInsert into another workspace's folder: %v, want a ValidationError on folder_id", err)
 		}
 
-		list, err := s.RuleList(ctx, api.RuleListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID}})
+		list, err := s.RuleList(ctx, tripline.RuleListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID}})
 		if err != nil || len(list) != 2 || list[0].ID != inFolder.ID || list[1].ID != loose.ID {
 			t.Fatalf("RuleList = %+v, %v", list, err)
 		}
-		list, _ = s.RuleList(ctx, api.RuleListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID}, FolderID: folder.ID})
+		list, _ = s.RuleList(ctx, tripline.RuleListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID}, FolderID: folder.ID})
 		if len(list) != 1 || list[0].ID != inFolder.ID {
 			t.Fatalf("RuleList of a folder = %+v", list)
 		}
-		list, _ = s.RuleList(ctx, api.RuleListParams{ListParams: api.ListParams{WorkspaceID: f.ws.ID, Cursor: inFolder.ID, Limit: 10}})
+		list, _ = s.RuleList(ctx, tripline.RuleListParams{ListParams: tripline.ListParams{WorkspaceID: f.ws.ID, Cursor: inFolder.ID, Limit: 10}})
 		if len(list) != 1 || list[0].ID != loose.ID {
 			t.Fatalf("RuleList after a cursor = %+v", list)
 		}
@@ -503,11 +502,11 @@ func TestEndpoints(t *testing.T) {
 		if got, _ := s.EndpointGet(ctx, f.ws.ID, plain.ID); !reflect.DeepEqual(got, plain) {
 			t.Fatalf("EndpointGet of defaults = %+v, want %+v (nil headers and retry schedule)", got, plain)
 		}
-		list, err := s.EndpointList(ctx, api.ListParams{WorkspaceID: f.ws.ID, Limit: 1})
+		list, err := s.EndpointList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID, Limit: 1})
 		if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], f.ep) {
 			t.Fatalf("EndpointList first page = %+v, %v", list, err)
 		}
-		list, _ = s.EndpointList(ctx, api.ListParams{WorkspaceID: f.ws.ID, Cursor: f.ep.ID})
+		list, _ = s.EndpointList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID, Cursor: f.ep.ID})
 		if len(list) != 1 || list[0].ID != plain.ID {
 			t.Fatalf("EndpointList second page = %+v", list)
 		}
@@ -1206,7 +1205,7 @@ func TestDeliveryListAndGet(t *testing.T) {
 			}
 			return out
 		}
-		list := func(p api.DeliveryListParams) []string {
+		list := func(p actions.DeliveryListParams) []string {
 			t.Helper()
 			if p.WorkspaceID == "" {
 				p.WorkspaceID = f.ws.ID
@@ -1226,20 +1225,20 @@ func TestDeliveryListAndGet(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			name string
-			p    api.DeliveryListParams
+			p    actions.DeliveryListParams
 			want []string
 		}{
-			{"all, newest first", api.DeliveryListParams{}, d(5, 4, 3, 2, 1, 0)},
-			{"page", api.DeliveryListParams{ListParams: api.ListParams{Limit: 2, Cursor: ds[4].Delivery.ID}}, d(3, 2)},
-			{"endpoint", api.DeliveryListParams{EndpointID: ep2.ID}, d(5, 3, 1)},
-			{"rule", api.DeliveryListParams{RuleID: "rul_1"}, d(4, 2, 0)},
-			{"contact", api.DeliveryListParams{ContactID: "c_2"}, d(5, 3, 1)},
-			{"event", api.DeliveryListParams{Event: triggers.TriggerTagApplied}, d(4, 2, 0)},
-			{"status", api.DeliveryListParams{Status: actions.StatusPaused}, d(5, 3, 1)},
-			{"since, inclusive", api.DeliveryListParams{Since: t0.Add(3 * time.Second)}, d(5, 4, 3)},
-			{"since, a microsecond later", api.DeliveryListParams{Since: t0.Add(3*time.Second + time.Microsecond)}, d(5, 4)},
-			{"combined", api.DeliveryListParams{EndpointID: f.ep.ID, Status: actions.StatusPending, Since: t0.Add(time.Second)}, d(4, 2)},
-			{"another workspace", api.DeliveryListParams{ListParams: api.ListParams{WorkspaceID: other.ws.ID}}, []string{}},
+			{"all, newest first", actions.DeliveryListParams{}, d(5, 4, 3, 2, 1, 0)},
+			{"page", actions.DeliveryListParams{ListParams: tripline.ListParams{Limit: 2, Cursor: ds[4].Delivery.ID}}, d(3, 2)},
+			{"endpoint", actions.DeliveryListParams{EndpointID: ep2.ID}, d(5, 3, 1)},
+			{"rule", actions.DeliveryListParams{RuleID: "rul_1"}, d(4, 2, 0)},
+			{"contact", actions.DeliveryListParams{ContactID: "c_2"}, d(5, 3, 1)},
+			{"event", actions.DeliveryListParams{Event: triggers.TriggerTagApplied}, d(4, 2, 0)},
+			{"status", actions.DeliveryListParams{Status: actions.StatusPaused}, d(5, 3, 1)},
+			{"since, inclusive", actions.DeliveryListParams{Since: t0.Add(3 * time.Second)}, d(5, 4, 3)},
+			{"since, a microsecond later", actions.DeliveryListParams{Since: t0.Add(3*time.Second + time.Microsecond)}, d(5, 4)},
+			{"combined", actions.DeliveryListParams{EndpointID: f.ep.ID, Status: actions.StatusPending, Since: t0.Add(time.Second)}, d(4, 2)},
+			{"another workspace", actions.DeliveryListParams{ListParams: tripline.ListParams{WorkspaceID: other.ws.ID}}, []string{}},
 		} {
 			if got := list(tc.p); !slices.Equal(got, tc.want) {
 				t.Errorf("%s: DeliveryList = %v, want %v", tc.name, got, tc.want)
@@ -1294,7 +1293,7 @@ func TestConcurrentWriters(t *testing.T) {
 					errs <- err
 					return
 				}
-				if _, err := s.FolderList(ctx, api.ListParams{WorkspaceID: f.ws.ID}); err != nil {
+				if _, err := s.FolderList(ctx, tripline.ListParams{WorkspaceID: f.ws.ID}); err != nil {
 					errs <- err
 					return
 				}

@@ -8,37 +8,37 @@ import (
 	"gorm.io/gorm"
 
 	tripline "github.com/tripline/tripline"
-	"github.com/tripline/tripline/engine"
 	"github.com/tripline/tripline/id"
 )
 
 // WorkspaceCreate creates a workspace named name. A name already taken is
 // tripline.ErrConflict.
-func (s *Store) WorkspaceCreate(ctx context.Context, name string) (engine.Workspace, error) {
+func (s *Store) WorkspaceCreate(ctx context.Context, name string) (tripline.Workspace, error) {
 	now := s.now()
-	row := workspaceRow{ID: id.NewAt(id.Workspace, now), Name: name, CreatedAt: ts(now), Timezone: "UTC"}
+	ws := tripline.NewWorkspace(id.NewAt(id.Workspace, now), name, now)
+	row := workspaceRow{ID: ws.ID, Name: ws.Name, CreatedAt: ts(ws.CreatedAt), Timezone: ws.Timezone}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		err = translate(err)
 		if errors.Is(err, tripline.ErrConflict) {
-			return engine.Workspace{}, fmt.Errorf("workspace %q exists: %w", name, tripline.ErrConflict)
+			return tripline.Workspace{}, fmt.Errorf("workspace %q exists: %w", name, tripline.ErrConflict)
 		}
-		return engine.Workspace{}, fmt.Errorf("create workspace %q: %w", name, err)
+		return tripline.Workspace{}, fmt.Errorf("create workspace %q: %w", name, err)
 	}
 	return row.domain(), nil
 }
 
 // WorkspaceGet returns the workspace whose id is id.
-func (s *Store) WorkspaceGet(ctx context.Context, id string) (engine.Workspace, error) {
+func (s *Store) WorkspaceGet(ctx context.Context, id string) (tripline.Workspace, error) {
 	var row workspaceRow
 	if err := s.read.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
-		return engine.Workspace{}, notFound(err, "workspace %s", id)
+		return tripline.Workspace{}, notFound(err, "workspace %s", id)
 	}
 	return row.domain(), nil
 }
 
 // WorkspaceUpdate stores a workspace's name and settings. A name another
 // workspace has is tripline.ErrConflict.
-func (s *Store) WorkspaceUpdate(ctx context.Context, ws engine.Workspace) error {
+func (s *Store) WorkspaceUpdate(ctx context.Context, ws tripline.Workspace) error {
 	res := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("id = ?", ws.ID).Updates(map[string]any{
 		"name": ws.Name, "timezone": ws.Timezone, "require_https": ws.RequireHTTPS,
 	})
@@ -55,10 +55,10 @@ func (s *Store) WorkspaceUpdate(ctx context.Context, ws engine.Workspace) error 
 }
 
 // WorkspaceGetByName returns the workspace named name.
-func (s *Store) WorkspaceGetByName(ctx context.Context, name string) (engine.Workspace, error) {
+func (s *Store) WorkspaceGetByName(ctx context.Context, name string) (tripline.Workspace, error) {
 	var row workspaceRow
 	if err := s.read.WithContext(ctx).Where("name = ?", name).Take(&row).Error; err != nil {
-		return engine.Workspace{}, notFound(err, "workspace %q", name)
+		return tripline.Workspace{}, notFound(err, "workspace %q", name)
 	}
 	return row.domain(), nil
 }
@@ -74,21 +74,21 @@ func (s *Store) WorkspaceCount(ctx context.Context) (int64, error) {
 
 // WorkspaceGetByAPIKey returns the workspace of the API key whose hash is
 // keyHash.
-func (s *Store) WorkspaceGetByAPIKey(ctx context.Context, keyHash string) (engine.Workspace, error) {
+func (s *Store) WorkspaceGetByAPIKey(ctx context.Context, keyHash string) (tripline.Workspace, error) {
 	var row workspaceRow
 	err := s.read.WithContext(ctx).
 		Joins("JOIN api_keys ON api_keys.workspace_id = workspaces.id").
 		Where("api_keys.hash = ?", keyHash).
 		Take(&row).Error
 	if err != nil {
-		return engine.Workspace{}, notFound(err, "api key")
+		return tripline.Workspace{}, notFound(err, "api key")
 	}
 	return row.domain(), nil
 }
 
 // APIKeyInsert stores an API key (its hash). An unknown workspace or a hash
 // already stored is tripline.ErrConflict. A zero CreatedAt is now.
-func (s *Store) APIKeyInsert(ctx context.Context, key engine.APIKey) error {
+func (s *Store) APIKeyInsert(ctx context.Context, key tripline.APIKey) error {
 	if key.ID == "" {
 		key.ID = id.New(id.APIKey)
 	}

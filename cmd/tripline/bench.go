@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/peterbourgon/ff/v3/ffcli"
 
+	"github.com/tripline/tripline"
 	"github.com/tripline/tripline/id"
 )
 
@@ -230,7 +231,7 @@ func runBench(ctx context.Context, bc benchConfig, stdout, stderr io.Writer) err
 	defer rsrv.Close()
 
 	// Tripline, in this process.
-	key := newAPIKey()
+	key := tripline.NewAPIKey()
 	cfg, err := benchServeConfig(dbURL, key)
 	if err != nil {
 		return err

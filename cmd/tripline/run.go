@@ -328,17 +328,12 @@ func secretKey(cfg config, log *slog.Logger) (string, error) {
 	return key, nil
 }
 
-// newAPIKey returns a new API key (see api.NewAPIKey).
-func newAPIKey() string { return api.NewAPIKey() }
-
-func insertKey(ctx context.Context, st *store.Store, ws engine.Workspace, key string) error {
-	return st.APIKeyInsert(ctx, engine.APIKey{
-		ID: id.New(id.APIKey), WorkspaceID: ws.ID, Hash: api.HashAPIKey(key), Prefix: key[:min(len(key), 8)], CreatedAt: time.Now().UTC(),
-	})
+func insertKey(ctx context.Context, st *store.Store, ws tripline.Workspace, key string) error {
+	return st.APIKeyInsert(ctx, tripline.NewAPIKeyRecord(id.New(id.APIKey), ws.ID, key, "", time.Now().UTC()))
 }
 
-func printNewKey(ctx context.Context, st *store.Store, ws engine.Workspace, stdout io.Writer) error {
-	key := newAPIKey()
+func printNewKey(ctx context.Context, st *store.Store, ws tripline.Workspace, stdout io.Writer) error {
+	key := tripline.NewAPIKey()
 	if err := insertKey(ctx, st, ws, key); err != nil {
 		return err
 	}
@@ -358,7 +353,7 @@ func bootstrap(ctx context.Context, cfg config, st *store.Store, stdout io.Write
 		if err != nil {
 			return fmt.Errorf("bootstrap workspace: %w", err)
 		}
-		if _, err := st.WorkspaceGetByAPIKey(ctx, api.HashAPIKey(cfg.BootstrapAPIKey)); errors.Is(err, tripline.ErrNotFound) {
+		if _, err := st.WorkspaceGetByAPIKey(ctx, tripline.HashKey(cfg.BootstrapAPIKey)); errors.Is(err, tripline.ErrNotFound) {
 			return insertKey(ctx, st, ws, cfg.BootstrapAPIKey)
 		} else if err != nil {
 			return fmt.Errorf("bootstrap key: %w", err)

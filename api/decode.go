@@ -81,6 +81,9 @@ func decodeOnto[T any](c *gin.Context, base T, readOnly []string) (T, error) {
 // wrong types. Unknown top-level fields named in readOnly are reported as
 // read-only rather than unknown.
 func decodeStrict(data []byte, dst any, readOnly []string) error {
+	if t := reflect.TypeOf(dst); hiddenKeys(t, data) {
+		return unknownFields(unknownFieldPaths(data, t), readOnly)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -447,7 +450,39 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		}
 		fields[cmp.Or(name, f.Name)] = ft
 	}
+	if h, ok := reflect.New(t).Interface().(fieldHider); ok {
+		for _, name := range h.hiddenFields() {
+			delete(fields, name)
+		}
+	}
 	return fields
+}
+
+// fieldHider is a body type whose Go fields include some that are not
+// fields of the body: hookInput takes its params from engine.Trigger, whose
+// type and types are not a hook's. Their keys in a body are unknown fields.
+type fieldHider interface{ hiddenFields() []string }
+
+// hiddenKeys reports whether data, a body decoded into t, is an object
+// with a key that t hides.
+func hiddenKeys(t reflect.Type, data []byte) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	h, ok := reflect.New(t).Interface().(fieldHider)
+	if !ok {
+		return false
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return false // the decoder says what is wrong with it
+	}
+	for k := range obj {
+		if slices.ContainsFunc(h.hiddenFields(), func(name string) bool { return strings.EqualFold(name, k) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // foldLookup matches a key case-insensitively, as encoding/json does.

@@ -99,6 +99,9 @@ func TestHooksReject(t *testing.T) {
 		{"bad condition", map[string]any{"target_url": "https://a.example", "event": "tag_applied", "condition": "contact.emial == 1"}, "condition", "emial"},
 		{"unknown field", map[string]any{"target_url": "https://a.example", "event": "tag_applied", "filter": "x"}, "filter", "not a known field"},
 		{"read-only field", map[string]any{"id": "hk_1", "target_url": "https://a.example", "event": "tag_applied"}, "id", "read-only"},
+		// A hook's params are engine.Trigger's, but its type is the event.
+		{"trigger type", map[string]any{"target_url": "https://a.example", "event": "tag_applied", "type": "tag_applied"}, "type", "not a known field"},
+		{"trigger types", map[string]any{"target_url": "https://a.example", "event": "tag_applied", "Types": []string{"tag_applied"}}, "Types", "not a known field"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := b.do(http.MethodPost, "/v1/hooks", tc.body).field(t, tc.field, tc.inMsg)

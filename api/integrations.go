@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,20 +165,19 @@ func servePage[M, R any](s *server, c *gin.Context, fetch func(tripline.ListPara
 
 // hookParams are the trigger params a REST hook may set, with the names of
 // the catalogue (GET /v1/triggers); each trigger type takes only its own.
+// They are engine.Trigger's fields but Type and Types, which the hook's
+// event sets: a param added to engine.Trigger is a hook param with it.
 type hookParams struct {
-	Tag       string `json:"tag,omitempty"`
-	Field     string `json:"field,omitempty"`
-	Info      string `json:"info,omitempty"`
-	Sequence  string `json:"sequence,omitempty"`
-	Assignee  string `json:"assignee,omitempty"`
-	Author    string `json:"author,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Direction string `json:"direction,omitempty"`
-	Amount    int    `json:"amount,omitempty"`
-	Unit      string `json:"unit,omitempty"`
-	At        string `json:"at,omitempty"`
-	Timezone  string `json:"timezone,omitempty"`
+	engine.Trigger
 }
+
+// hookEventFields are the JSON names of the fields of engine.Trigger that
+// are not params: a hook's event is its "event".
+var hookEventFields = []string{"type", "types"}
+
+// hiddenFields makes "type" and "types" unknown fields of a hook's body
+// (decodeStrict).
+func (hookInput) hiddenFields() []string { return hookEventFields }
 
 // trigger is the rule trigger of a hook on event with these params.
 func (p hookParams) trigger(event string) engine.Trigger {
@@ -186,9 +186,9 @@ func (p hookParams) trigger(event string) engine.Trigger {
 
 // withParams is t (its type or types) with these params.
 func (p hookParams) withParams(t engine.Trigger) engine.Trigger {
-	return engine.Trigger{Type: t.Type, Types: t.Types, Tag: p.Tag, Field: p.Field, Info: p.Info, Sequence: p.Sequence,
-		Assignee: p.Assignee, Author: p.Author, Name: p.Name, Direction: p.Direction, Amount: p.Amount,
-		Unit: p.Unit, At: p.At, Timezone: p.Timezone}
+	out := p.Trigger
+	out.Type, out.Types = t.Type, slices.Clone(t.Types)
+	return out
 }
 
 // triggerParams are the params a trigger sets, by name ({} for none).
@@ -255,21 +255,27 @@ func hookRuleErrors(err error, errs *fieldErrors) error {
 }
 
 // queryHookParams reads the trigger params of GET /v1/hooks/samples from the
-// query string.
+// query string, by their JSON names.
 func queryHookParams(c *gin.Context, errs *fieldErrors) hookParams {
 	var p hookParams
-	for name, dst := range map[string]*string{
-		"tag": &p.Tag, "field": &p.Field, "info": &p.Info, "sequence": &p.Sequence, "assignee": &p.Assignee,
-		"author": &p.Author, "name": &p.Name, "direction": &p.Direction, "unit": &p.Unit, "at": &p.At, "timezone": &p.Timezone,
-	} {
-		*dst = c.Query(name)
-	}
-	if v := c.Query("amount"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs.add("amount", "must be a whole number")
+	v := reflect.ValueOf(&p.Trigger).Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		q := c.Query(name)
+		if slices.Contains(hookEventFields, name) || q == "" {
+			continue
 		}
-		p.Amount = n
+		switch f.Type.Kind() {
+		case reflect.String:
+			v.Field(i).SetString(q)
+		case reflect.Int:
+			n, err := strconv.Atoi(q)
+			if err != nil {
+				errs.add(name, "must be a whole number")
+			}
+			v.Field(i).SetInt(int64(n))
+		}
 	}
 	return p
 }

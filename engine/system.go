@@ -63,3 +63,19 @@ func (p *Pipeline) FireSystem(ctx context.Context, workspaceID string, te trigge
 	}
 	return n, nil
 }
+
+var _ actions.EndpointDisabledObserver = (*Pipeline)(nil)
+
+// EndpointDisabled implements actions.EndpointDisabledObserver: it logs
+// that Tripline disabled an endpoint (410 Gone, or its disable_after limit
+// reached) and fires the endpoint_disabled trigger, so rules on it can
+// alert a team. An error is logged: the disable has committed already.
+func (p *Pipeline) EndpointDisabled(ctx context.Context, d actions.EndpointDisabled) {
+	log := p.cfg.Logger
+	log.WarnContext(ctx, "endpoint disabled", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "reason", d.Reason)
+	te := triggers.TriggerEvent{Type: triggers.TriggerEndpointDisabled, Timestamp: d.At,
+		Fields: triggers.Fields{EndpointID: d.EndpointID, DisabledReason: d.Reason}}
+	if _, err := p.FireSystem(ctx, d.WorkspaceID, te); err != nil {
+		log.ErrorContext(ctx, "endpoint_disabled trigger not fired", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "error", err)
+	}
+}

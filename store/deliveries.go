@@ -135,8 +135,8 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 	// When the statistics say few deliveries are due (a young table, or a
 	// burst since the last ANALYZE) the planner reads every due delivery and
 	// sorts them instead, which costs the whole backlog on every claim.
-	// Sorting is never needed here: turn it off for this transaction.
-	if err := tx.Exec(`SELECT set_config('enable_sort', 'off', true)`).Error; err != nil {
+	// Sorting is never needed here: turn it off for this statement.
+	if err := plannerOff(tx, claimPlannerOff); err != nil {
 		return nil, err
 	}
 	exclude, excludeArgs := excludeEndpoints("x", p.ExcludeEndpoints)
@@ -158,6 +158,9 @@ func claimPostgres(tx *gorm.DB, p actions.DeliveryClaimDueParams) ([]claimRow, e
 		RETURNING `+deliveryColumnsOf("d")+`, due.status AS prev_status, m.payload AS message_payload, m.headers AS message_headers`,
 		append(append([]any{p.Owner, ms(p.LeaseUntil), ms(p.Now)}, excludeArgs...), p.Limit)...).Rows())
 	if err != nil {
+		return nil, err
+	}
+	if err := plannerRestore(tx, claimPlannerOff); err != nil {
 		return nil, err
 	}
 	return slices.DeleteFunc(rows, func(r claimRow) bool { return r.Row.Status != string(actions.StatusSending) }), nil
@@ -336,7 +339,7 @@ func (s *Store) DeliveryRecordOutcomes(ctx context.Context, p actions.DeliveryRe
 		}
 		// Only outcomes applied above count for health: a batch recorded
 		// twice, or an attempt whose claim was taken over, counts once.
-		disabled, err = s.recordHealth(tx, p.Outcomes, recorded)
+		disabled, err = s.recordHealth(ctx, tx, p.Outcomes, recorded)
 		return err
 	})
 	if err != nil {
@@ -379,9 +382,8 @@ func recordPostgres(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempt
 	// a hash join for the UPDATE, a hash semi-join for the attempts' EXISTS.
 	// Measured with 50,000 deliveries, 4,000 events/s: 850 whole-table
 	// scans reading 19 million rows in 12 s. Only index probes are allowed
-	// in this transaction.
-	if err := tx.Exec(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
-		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`).Error; err != nil {
+	// in these two statements.
+	if err := plannerOff(tx, recordPlannerOff); err != nil {
 		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
 	if _, err := execPostgres(tx, insertAttemptsPostgres, as.args()); err != nil {
@@ -395,6 +397,9 @@ func recordPostgres(tx *gorm.DB, p actions.DeliveryRecordOutcomesParams, attempt
 	recorded, err := scanRecorded(rows, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	if err := plannerRestore(tx, recordPlannerOff); err != nil {
+		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
 	return recorded, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/tripline/tripline/actions"
 )
 
 // Exported for the tests of package store_test.
@@ -77,4 +79,37 @@ func (s *Store) LastMigration(ctx context.Context) string {
 	var id string
 	s.db.WithContext(ctx).Raw(`SELECT id FROM migrations ORDER BY id DESC LIMIT 1`).Scan(&id)
 	return id
+}
+
+// PlannerSettingsAfter runs the Postgres claim (which is "claim") or
+// outcome recording ("record") of nothing in a transaction it rolls back,
+// and returns the planner settings of the statements that follow it there,
+// "name=value" sorted, with the settings before it.
+func (s *Store) PlannerSettingsAfter(ctx context.Context, which string) (before, after string, err error) {
+	const q = `SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings
+		WHERE name IN ('enable_sort', 'enable_seqscan', 'enable_bitmapscan', 'enable_hashjoin', 'enable_mergejoin')`
+	errRollback := fmt.Errorf("rollback")
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(q).Scan(&before).Error; err != nil {
+			return err
+		}
+		switch which {
+		case "claim":
+			if _, err := claimPostgres(tx, actions.DeliveryClaimDueParams{Owner: "t", Limit: 1}); err != nil {
+				return err
+			}
+		default:
+			if _, err := recordPostgres(tx, actions.DeliveryRecordOutcomesParams{Owner: "t"}, nil); err != nil {
+				return err
+			}
+		}
+		if err := tx.Raw(q).Scan(&after).Error; err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err == errRollback {
+		err = nil
+	}
+	return before, after, err
 }

@@ -67,11 +67,11 @@ type disabledLog struct {
 
 func watchDisabled(s *store.Store) *disabledLog {
 	l := &disabledLog{}
-	s.OnEndpointDisabled(func(_ context.Context, d actions.EndpointDisabled) {
+	s.OnEndpointDisabled(actions.EndpointDisabledFunc(func(_ context.Context, d actions.EndpointDisabled) {
 		l.mu.Lock()
 		l.got = append(l.got, d)
 		l.mu.Unlock()
-	})
+	}))
 	return l
 }
 
@@ -151,7 +151,9 @@ func TestEndpointDisabledByGone(t *testing.T) {
 }
 
 // TestEndpointAutoDisableConcurrentRecorders: outcomes recorded by
-// concurrent calls count exactly, and only one of them disables.
+// concurrent calls count exactly, and only one of them disables: the
+// streaks stop at the limit, the outcomes recorded after it do not move
+// them.
 func TestEndpointAutoDisableConcurrentRecorders(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *store.Store) {
 		f := setup(t, s)
@@ -179,8 +181,9 @@ func TestEndpointAutoDisableConcurrentRecorders(t *testing.T) {
 				t.Fatalf("DeliveryRecordOutcomes: %v", err)
 			}
 		}
-		if e := f.endpoint(t); e.Enabled || e.ConsecutiveDead != n || e.FailureStreak != n {
-			t.Fatalf("after %d concurrent dead: enabled %v, dead streak %d, failure streak %d", n, e.Enabled, e.ConsecutiveDead, e.FailureStreak)
+		if e := f.endpoint(t); e.Enabled || e.ConsecutiveDead != actions.AutoDisableAfter || e.FailureStreak != actions.AutoDisableAfter ||
+			!strings.HasPrefix(e.DisabledReason, "5 consecutive deliveries died (disable_after: 5 dead deliveries)") {
+			t.Fatalf("after %d concurrent dead: enabled %v, dead streak %d, failure streak %d, reason %q", n, e.Enabled, e.ConsecutiveDead, e.FailureStreak, e.DisabledReason)
 		}
 		if got := log.all(); len(got) != 1 {
 			t.Fatalf("%d disabled notices, want 1", len(got))

@@ -81,7 +81,7 @@ type Store struct {
 
 	outage *lifecycle.Outage // logs each outage of the database once
 
-	onDisabled atomic.Pointer[func(context.Context, actions.EndpointDisabled)] // see OnEndpointDisabled
+	onDisabled atomic.Pointer[actions.EndpointDisabledObserver] // see OnEndpointDisabled
 }
 
 // Open connects to the database that cfg.URL names and checks that it answers.

@@ -25,7 +25,6 @@ import (
 	"github.com/tripline/tripline/id"
 	"github.com/tripline/tripline/metrics"
 	"github.com/tripline/tripline/store"
-	"github.com/tripline/tripline/triggers"
 )
 
 // Version is Tripline's version, set at build time with
@@ -428,16 +427,9 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--scheduler-poll: %w", err)
 	}
-	// When recording outcomes disables an endpoint (410 Gone, or dead
-	// deliveries in a row), rules on endpoint_disabled can alert a team.
-	st.OnEndpointDisabled(func(ctx context.Context, d actions.EndpointDisabled) {
-		log.WarnContext(ctx, "endpoint disabled", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "reason", d.Reason)
-		te := triggers.TriggerEvent{Type: triggers.TriggerEndpointDisabled, Timestamp: d.At,
-			Fields: triggers.Fields{EndpointID: d.EndpointID, DisabledReason: d.Reason}}
-		if _, err := pipeline.FireSystem(ctx, d.WorkspaceID, te); err != nil {
-			log.ErrorContext(ctx, "endpoint_disabled trigger not fired", "workspace_id", d.WorkspaceID, "endpoint_id", d.EndpointID, "error", err)
-		}
-	})
+	// When recording outcomes disables an endpoint (410 Gone, or its
+	// disable_after limit), rules on endpoint_disabled can alert a team.
+	st.OnEndpointDisabled(pipeline)
 	handler, err := api.New(api.Config{Store: st, Ingester: pipeline, Logger: log, Version: Version,
 		CheckDestination: guard.CheckURL, Sender: sender, OnRequeue: worker.Wake, SecretGrace: cfg.SecretGrace, Metrics: mx.Handler(),
 		RequireHTTPS: cfg.RequireHTTPS, PlainHTTPAllowed: guard.PlainHTTPAllowed, Observer: mx, PublicURL: cfg.PublicURL})

@@ -91,7 +91,11 @@ func TestRuntimeBounds(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err = runExpr(prog, env)
 			runtime.ReadMemStats(&after)
-			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+			// A slow or race-instrumented machine can reach the deadline
+			// before the memory budget: that is a bound too, and the
+			// allocation check below still holds the memory one. The
+			// result must not depend on the machine's speed.
+			if err == nil || !strings.Contains(err.Error(), tc.msg) && !strings.Contains(err.Error(), "ran longer than") {
 				t.Fatalf("runExpr(%q) = %v, want an error with %q", tc.src, err, tc.msg)
 			}
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {

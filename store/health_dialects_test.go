@@ -135,15 +135,7 @@ func TestDisableAfterAttemptsExact(t *testing.T) {
 			if err := s.EndpointUpdate(t.Context(), f.ep); err != nil {
 				t.Fatal(err)
 			}
-			var ds []actions.NewDelivery
-			for range n {
-				ds = append(ds, f.newDelivery(t0))
-			}
-			f.insertDeliveries(t, ds...)
-			c := f.claim(t, "w1", t0, n)
-			if len(c) != n {
-				t.Fatalf("claimed %d of %d", len(c), n)
-			}
+			c := f.claimNew(t, n, t0)
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
 			next := t0.Add(time.Hour)

@@ -12,9 +12,9 @@ import (
 	"github.com/tripline/tripline/store"
 )
 
-// record claims n new deliveries of f's endpoint and records each with the
-// outcome status and HTTP code, at at.
-func (f fixture) record(t *testing.T, n int, status actions.Status, code int, at time.Time) []actions.Outcome {
+// claimNew inserts n new deliveries of f's endpoint, due at at, and claims
+// them all as worker w1.
+func (f fixture) claimNew(t *testing.T, n int, at time.Time) []actions.Claimed {
 	t.Helper()
 	var ds []actions.NewDelivery
 	for range n {
@@ -25,6 +25,14 @@ func (f fixture) record(t *testing.T, n int, status actions.Status, code int, at
 	if len(c) != n {
 		t.Fatalf("claimed %d of %d", len(c), n)
 	}
+	return c
+}
+
+// record claims n new deliveries of f's endpoint and records each with the
+// outcome status and HTTP code, at at.
+func (f fixture) record(t *testing.T, n int, status actions.Status, code int, at time.Time) []actions.Outcome {
+	t.Helper()
+	c := f.claimNew(t, n, at)
 	outcomes := make([]actions.Outcome, n)
 	for i, cl := range c {
 		o := actions.Outcome{
